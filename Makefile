@@ -1,0 +1,57 @@
+# nwmo: the two commands a newcomer needs are `make run` and `make test`.
+# Everything a test needs (the gnmic CLI included) is built here from the Go
+# module proxy; nothing has to be installed by hand.
+
+GO        ?= go
+BIN       := $(CURDIR)/bin
+BINARIES  := nwmod
+GNMIC     := $(BIN)/gnmic
+DATA_DIR  ?= ./var/nwmo
+LISTEN    ?= 127.0.0.1:9339
+TEST_TIMEOUT ?= 45m
+# Packages whose tests need no race detector: the generated model tests are
+# single-threaded, and race instrumentation of the large generated packages
+# only costs build time there.
+NORACE_PKGS := ./gen/... ./cmd/internal/...
+
+.PHONY: all build run test test-race test-norace gen gen-check lint tools clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN)/ $(addprefix ./cmd/,$(BINARIES))
+
+run: build
+	$(BIN)/nwmod --listen $(LISTEN) --data-dir $(DATA_DIR)
+
+# gnmic v0.37.0 lives in its own module (e2e/tools) so that nwmo's go.mod
+# stays free of its dependencies; the binary is cached in bin/.
+$(GNMIC): e2e/tools/go.mod e2e/tools/go.sum
+	cd e2e/tools && $(GO) build -o $(GNMIC) github.com/openconfig/gnmic
+
+tools: $(GNMIC)
+
+test: tools test-norace test-race
+
+test-norace:
+	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) $(NORACE_PKGS)
+
+test-race:
+	NWMO_GNMIC=$(GNMIC) $(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) \
+		$$($(GO) list ./... | grep -v -e /gen/ -e /gen$$ -e /cmd/internal/)
+
+gen:
+	$(GO) generate ./gen/...
+
+# Regenerating on a clean checkout must change nothing.
+gen-check: gen
+	@git add -N gen && git diff --exit-code --stat -- gen || \
+		{ echo "gen-check: generated code differs from what is committed; run 'make gen' and commit" >&2; exit 1; }
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '^gen/oc/\|^gen/nwmomodel/')); \
+		if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+clean:
+	rm -rf $(BIN)

@@ -1,0 +1,137 @@
+// Command nwmod is the nwmo server: a gNMI server over a durable
+// candidate/running datastore of network element configurations.
+//
+// Every option is a flag, an NWMO_* environment variable, or a key of the
+// YAML file named by --config; run `nwmod --help` for the list.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"google.golang.org/grpc"
+
+	"github.com/nwmo/nwmo/cmd/internal/flagconfig"
+	"github.com/nwmo/nwmo/server"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintf(os.Stderr, "nwmod: %v\n", err)
+		}
+		os.Exit(2)
+	}
+}
+
+type options struct {
+	listen     string
+	dataDir    string
+	tls        tlsOptions
+	maxMsg     int
+	logLevel   string
+	logFormat  string
+	shutdownIn time.Duration
+}
+
+func parseFlags(args []string, stderr io.Writer) (*options, error) {
+	o := &options{}
+	fs := flag.NewFlagSet("nwmod", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.String(flagconfig.ConfigFlag, "", "YAML `file` of options; keys are the option names")
+	fs.StringVar(&o.listen, "listen", "127.0.0.1:9339", "gNMI listen `address`; plaintext is allowed on loopback only")
+	fs.StringVar(&o.dataDir, "data-dir", "./var/nwmo", "`directory` of the durable datastore")
+	fs.StringVar(&o.tls.cert, "tls-cert", "", "TLS certificate `file` (PEM)")
+	fs.StringVar(&o.tls.key, "tls-key", "", "TLS private key `file` (PEM)")
+	fs.StringVar(&o.tls.ca, "tls-ca", "", "CA `file` (PEM); when set, clients must present a certificate it signed")
+	fs.IntVar(&o.maxMsg, "max-msg-size", server.MaxMessageSize, "largest gRPC message in `bytes`, either way")
+	fs.StringVar(&o.logLevel, "log-level", "info", "log `level`: debug, info, warn, error")
+	fs.StringVar(&o.logFormat, "log-format", "text", "log `format`: text or json")
+	fs.DurationVar(&o.shutdownIn, "shutdown-timeout", 10*time.Second, "how long to wait for RPCs to finish on SIGTERM")
+	fs.Usage = flagconfig.Usage(fs, "usage: nwmod [options]\n\nnwmod serves gNMI over a durable datastore of network element configurations.")
+	if err := flagconfig.Parse(fs, args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments %q (see --help)", fs.Args())
+	}
+	return o, nil
+}
+
+func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level: %v", err)
+	}
+	hopts := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, hopts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, hopts)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: want text or json", format)
+}
+
+func run(ctx context.Context, args []string, stderr io.Writer) error {
+	o, err := parseFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	log, err := newLogger(stderr, o.logLevel, o.logFormat)
+	if err != nil {
+		return err
+	}
+	if err := checkPlaintext(o.listen, o.tls); err != nil {
+		return err
+	}
+	gopts := server.GRPCOptions(o.maxMsg)
+	if o.tls.enabled() {
+		creds, err := o.tls.transportCredentials()
+		if err != nil {
+			return err
+		}
+		gopts = append(gopts, grpc.Creds(creds))
+	}
+	if err := os.MkdirAll(o.dataDir, 0o750); err != nil {
+		return fmt.Errorf("--data-dir: %w", err)
+	}
+
+	lis, err := net.Listen("tcp", o.listen)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	g := grpc.NewServer(gopts...)
+	server.New(server.WithLogger(log)).Register(g)
+
+	served := make(chan error, 1)
+	go func() { served <- g.Serve(lis) }()
+	log.Info("serving gNMI", "addr", lis.Addr().String(), "tls", o.tls.enabled(), "data-dir", o.dataDir)
+
+	select {
+	case err := <-served:
+		return fmt.Errorf("gRPC server: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "timeout", o.shutdownIn)
+	stopped := make(chan struct{})
+	go func() { g.GracefulStop(); close(stopped) }()
+	select {
+	case <-stopped:
+	case <-time.After(o.shutdownIn):
+		g.Stop()
+	}
+	log.Info("stopped")
+	return nil
+}
