@@ -48,6 +48,7 @@ generate() { # dir package fakeroot yang-files...
     -output_dir="$dir" "$@"
   go run ./gen/modeldata -package="$pkg" -out="$dir/models.go" \
     -path="$public/release/models,$public/third_party/ietf,yang" "$@"
+  go run ./gen/canonschema "$dir/schema.go"
   go tool goimports -w "$dir"
   gofmt -s -w "$dir"
 }
