@@ -19,7 +19,10 @@ func isLoopback(addr string) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("listen address %q: %v", addr, err)
 	}
-	if host == "localhost" {
+	switch host {
+	case "":
+		return false, nil
+	case "localhost":
 		return true, nil
 	}
 	ip := net.ParseIP(host)

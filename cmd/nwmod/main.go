@@ -27,11 +27,15 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stderr); err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintf(os.Stderr, "nwmod: %v\n", err)
-		}
+	err := run(ctx, stop, os.Args[1:], os.Stderr)
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+	case errors.As(err, new(usageError)):
+		fmt.Fprintf(os.Stderr, "nwmod: %v\n", err)
 		os.Exit(2)
+	default:
+		fmt.Fprintf(os.Stderr, "nwmod: %v\n", err)
+		os.Exit(1)
 	}
 }
 
@@ -61,13 +65,20 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.DurationVar(&o.shutdownIn, "shutdown-timeout", 10*time.Second, "how long to wait for RPCs to finish on SIGTERM")
 	fs.Usage = flagconfig.Usage(fs, "usage: nwmod [options]\n\nnwmod serves gNMI over a durable datastore of network element configurations.")
 	if err := flagconfig.Parse(fs, args); err != nil {
-		return nil, err
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, err
+		}
+		return nil, usageError{err}
 	}
 	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("unexpected arguments %q (see --help)", fs.Args())
+		return nil, usageError{fmt.Errorf("unexpected arguments %q (see --help)", fs.Args())}
 	}
 	return o, nil
 }
+
+// usageError is a mistake in the options: exit status 2, as for any
+// command-line misuse.
+type usageError struct{ error }
 
 func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
 	var lv slog.Level
@@ -84,17 +95,20 @@ func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
 	return nil, fmt.Errorf("--log-format %q: want text or json", format)
 }
 
-func run(ctx context.Context, args []string, stderr io.Writer) error {
+// run serves until ctx is done. stopSignals restores the default signal
+// handling, so that a second SIGINT or SIGTERM during a slow shutdown
+// kills the process at once.
+func run(ctx context.Context, stopSignals func(), args []string, stderr io.Writer) error {
 	o, err := parseFlags(args, stderr)
 	if err != nil {
 		return err
 	}
 	log, err := newLogger(stderr, o.logLevel, o.logFormat)
 	if err != nil {
-		return err
+		return usageError{err}
 	}
 	if err := checkPlaintext(o.listen, o.tls); err != nil {
-		return err
+		return usageError{err}
 	}
 	gopts := server.GRPCOptions(o.maxMsg)
 	if o.tls.enabled() {
@@ -124,7 +138,8 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		return fmt.Errorf("gRPC server: %w", err)
 	case <-ctx.Done():
 	}
-	log.Info("shutting down", "timeout", o.shutdownIn)
+	stopSignals()
+	log.Info("shutting down", "timeout", o.shutdownIn.String())
 	stopped := make(chan struct{})
 	go func() { g.GracefulStop(); close(stopped) }()
 	select {
