@@ -14,7 +14,7 @@ TEST_TIMEOUT ?= 45m
 # only costs build time there.
 NORACE_PKGS := ./gen/... ./cmd/internal/...
 
-.PHONY: all build run test test-race test-norace gen gen-check lint tools clean
+.PHONY: all build run test test-race test-norace gen gen-check lint tools bench crash-test clean
 
 all: build
 
@@ -39,6 +39,13 @@ test-norace:
 test-race:
 	NWMO_GNMIC=$(GNMIC) $(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) \
 		$$($(GO) list ./... | grep -v -e /gen/ -e /gen$$ -e /cmd/internal/)
+
+BENCH ?= .
+bench:
+	$(GO) test -run '^$$' -bench '$(BENCH)' -benchtime 2s ./datastore/... ./server/... | tee bench.out
+
+crash-test:
+	NWMO_CRASH_ROUNDS=100 $(GO) test -count=1 -run TestCrashRecovery -timeout 60m ./datastore/
 
 gen:
 	$(GO) generate ./gen/...

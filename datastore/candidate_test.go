@@ -1,0 +1,89 @@
+package datastore
+
+import (
+	"context"
+	"errors"
+	"github.com/nwmo/nwmo/datastore/tree"
+	"strings"
+	"testing"
+)
+
+func TestCandidate(t *testing.T) {
+	dir := t.TempDir()
+	s := openStore(t, dir)
+	addElements(t, s, "sim-0", "sim-1")
+	mustSet(t, s, "sim-0", update(t, "/interfaces", jsonVal(interfacesJSON(2, 1500))))
+
+	mustSet(t, s, "sim-0@c1", update(t, "/interfaces/interface[name=eth0]/config/mtu", uintVal(9000)))
+	mustSet(t, s, "sim-1@c1", update(t, "/system/config/hostname", strVal("r1")))
+	if got := mtu(device(t, s, "sim-0@c1"), "eth0"); got != 9000 {
+		t.Errorf("candidate view mtu = %d, want 9000", got)
+	}
+	if got := mtu(device(t, s, "sim-0"), "eth0"); got != 1500 {
+		t.Errorf("running mtu = %d before commit, want 1500", got)
+	}
+	// Every write is validated.
+	if _, err := s.Set(context.Background(), Request{Target: "sim-0@c1",
+		Ops: []tree.Op{update(t, "/interfaces/interface[name=eth0]/config/mtu", strVal("x"))}}); !errors.Is(err, ErrInvalid) {
+		t.Errorf("bad candidate write: err = %v, want ErrInvalid", err)
+	}
+
+	// The candidate survives a restart.
+	s.Close()
+	s = openStore(t, dir)
+	defer s.Close()
+	if cs := s.Candidates(); len(cs) != 1 || cs[0].Name != "c1" || strings.Join(cs[0].Elements, ",") != "sim-0,sim-1" {
+		t.Fatalf("Candidates() after restart = %+v", cs)
+	}
+	if got := mtu(device(t, s, "sim-0@c1"), "eth0"); got != 9000 {
+		t.Errorf("candidate view mtu after restart = %d, want 9000", got)
+	}
+
+	// Running moves underneath without overlap: the commit rebases.
+	mustSet(t, s, "sim-0", update(t, "/interfaces/interface[name=eth1]/config/mtu", uintVal(1600)))
+	res, err := s.CommitCandidate(context.Background(), "c1", "alice", "", nil)
+	if err != nil {
+		t.Fatalf("CommitCandidate: %v", err)
+	}
+	h, changes, err := s.Commit(res.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.Candidate != "c1" || h.User != "alice" || len(changes) != 2 || strings.Join(h.Targets, ",") != "sim-0,sim-1" {
+		t.Errorf("commit record = %+v with %d target changes", h, len(changes))
+	}
+	d0 := device(t, s, "sim-0")
+	if mtu(d0, "eth0") != 9000 || mtu(d0, "eth1") != 1600 {
+		t.Errorf("after commit: eth0 %d eth1 %d, want 9000 1600", mtu(d0, "eth0"), mtu(d0, "eth1"))
+	}
+	if got := device(t, s, "sim-1").GetSystem().GetConfig().GetHostname(); got != "r1" {
+		t.Errorf("sim-1 hostname = %q, want r1", got)
+	}
+	if len(s.Candidates()) != 0 {
+		t.Errorf("candidate still open after commit: %+v", s.Candidates())
+	}
+}
+
+func TestCandidateConflict(t *testing.T) {
+	s := newStore(t)
+	addElements(t, s, "sim-0")
+	mustSet(t, s, "sim-0", update(t, "/interfaces", jsonVal(interfacesJSON(1, 1500))))
+	mustSet(t, s, "sim-0@c2", update(t, "/interfaces/interface[name=eth0]/config/mtu", uintVal(9000)))
+	mustSet(t, s, "sim-0", update(t, "/interfaces/interface[name=eth0]/config/mtu", uintVal(1600)))
+	_, err := s.CommitCandidate(context.Background(), "c2", "bob", "", nil)
+	if !errors.Is(err, ErrConflict) || !strings.Contains(err.Error(), "/interfaces/interface[name=eth0]/config/mtu") {
+		t.Fatalf("CommitCandidate over a conflicting change: err = %v, want ErrConflict naming the path", err)
+	}
+	if got := mtu(device(t, s, "sim-0"), "eth0"); got != 1600 {
+		t.Errorf("mtu = %d after the failed commit, want 1600", got)
+	}
+	if err := s.Discard("c2"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Discard("c2"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("second Discard: err = %v, want ErrNotFound", err)
+	}
+	if _, err := s.CommitCandidate(context.Background(), "nope", "bob", "", nil); !errors.Is(err, ErrNotFound) {
+		t.Errorf("commit of unknown candidate: err = %v, want ErrNotFound", err)
+	}
+}
