@@ -125,21 +125,22 @@ func (s *Store) commit(ctx context.Context, spec commitSpec) (Result, error) {
 	// deadlock; the read locks keep Gets out while trees change in place.
 	for _, lt := range order {
 		lt.t.wmu.Lock()
-		defer lt.t.wmu.Unlock()
-	}
-	for _, lt := range order {
 		lt.t.mu.Lock()
 	}
-	readersLocked := true
-	unlockReaders := func() {
-		if readersLocked {
+	// Once the outcome is decided the next writer may start, while this
+	// commit's record is still being synced: that is what lets concurrent
+	// writers share an fsync.
+	held := true
+	unlock := func() {
+		if held {
 			for _, lt := range order {
 				lt.t.mu.Unlock()
+				lt.t.wmu.Unlock()
 			}
-			readersLocked = false
+			held = false
 		}
 	}
-	defer unlockReaders()
+	defer unlock()
 	undoAll := func() {
 		for _, lt := range order {
 			if lt.edit != nil {
@@ -245,9 +246,9 @@ func (s *Store) commit(ctx context.Context, spec commitSpec) (Result, error) {
 	if body != nil {
 		s.writeCommit(&h, body, spec.extra, func(err error) { durable <- err })
 	} else {
-		durable <- s.writeFinal(h, spec.extra)
+		s.writeFinal(h, spec.extra, func(err error) { durable <- err })
 	}
-	unlockReaders()
+	unlock()
 
 	if err := <-durable; err != nil {
 		// The change is applied in memory but not on disk: stop accepting
@@ -264,21 +265,22 @@ func (s *Store) commit(ctx context.Context, spec commitSpec) (Result, error) {
 }
 
 // writeFinal records the outcome of a pushed commit whose body is already
-// on disk.
-func (s *Store) writeFinal(h Header, extra func(*badger.Txn) error) error {
-	if extra == nil {
-		return s.writeHeader(h, true)
+// on disk; done is called once it is durable.
+func (s *Store) writeFinal(h Header, extra func(*badger.Txn) error, done func(error)) {
+	hb, err := json.Marshal(h)
+	if err != nil {
+		done(err)
+		return
 	}
-	return s.db.Update(func(txn *badger.Txn) error {
-		hb, err := json.Marshal(h)
-		if err != nil {
-			return err
-		}
+	s.logw.submit(len(hb), func(txn *badger.Txn) error {
 		if err := txn.Set(headerKey(h.ID), hb); err != nil {
 			return err
 		}
-		return extra(txn)
-	})
+		if extra != nil {
+			return extra(txn)
+		}
+		return nil
+	}, done)
 }
 
 // apply applies a target's operations to its live tree and validates the

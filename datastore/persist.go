@@ -83,16 +83,20 @@ func (s *Store) writeCommit(h *Header, body []byte, extra func(*badger.Txn) erro
 		parts = parts[chunksPerTxn:]
 	}
 	start := h.Chunks - len(parts)
-	txn := s.db.NewTransaction(true)
-	err := func() error {
+	hb, err := json.Marshal(h)
+	if err != nil {
+		done(err)
+		return
+	}
+	size := len(hb)
+	for _, c := range parts {
+		size += len(c)
+	}
+	s.logw.submit(size, func(txn *badger.Txn) error {
 		for i, c := range parts {
 			if err := txn.Set(bodyKey(h.ID, start+i), c); err != nil {
 				return err
 			}
-		}
-		hb, err := json.Marshal(h)
-		if err != nil {
-			return err
 		}
 		if err := txn.Set(headerKey(h.ID), hb); err != nil {
 			return err
@@ -101,13 +105,7 @@ func (s *Store) writeCommit(h *Header, body []byte, extra func(*badger.Txn) erro
 			return extra(txn)
 		}
 		return nil
-	}()
-	if err != nil {
-		txn.Discard()
-		done(fmt.Errorf("writing commit %d: %w", h.ID, err))
-		return
-	}
-	txn.CommitWith(func(err error) {
+	}, func(err error) {
 		if err != nil {
 			err = fmt.Errorf("writing commit %d: %w", h.ID, err)
 		}
@@ -122,19 +120,18 @@ func (s *Store) writeHeader(h Header, sync bool) error {
 	if err != nil {
 		return err
 	}
-	txn := s.db.NewTransaction(true)
-	if err := txn.Set(headerKey(h.ID), hb); err != nil {
-		txn.Discard()
-		return err
-	}
-	if sync {
-		return txn.Commit()
-	}
-	txn.CommitWith(func(err error) {
+	result := make(chan error, 1)
+	s.logw.submit(len(hb), func(txn *badger.Txn) error {
+		return txn.Set(headerKey(h.ID), hb)
+	}, func(err error) {
 		if err != nil {
 			s.log.Error("writing commit status", "id", h.ID, "status", h.Status, "err", err)
 		}
+		result <- err
 	})
+	if sync {
+		return <-result
+	}
 	return nil
 }
 

@@ -19,6 +19,7 @@ type Store struct {
 	opts   Options
 	log    *slog.Logger
 	db     *badger.DB
+	logw   *logWriter
 	device *Model // the elements' OpenConfig model
 	own    *Model // nwmo's own model
 	pusher Pusher
@@ -95,7 +96,9 @@ func Open(opts Options) (*Store, error) {
 		hist:        newHistory(),
 		stop:        make(chan struct{}),
 	}
+	s.logw = newLogWriter(db)
 	if err := s.recover(); err != nil {
+		s.logw.close()
 		db.Close()
 		return nil, err
 	}
@@ -118,6 +121,7 @@ func (s *Store) Close() error {
 	s.gate.Unlock()
 	s.wg.Wait()
 	s.snapshotAll()
+	s.logw.close()
 	s.feed.close()
 	s.stateFeed.close()
 	return s.db.Close()
