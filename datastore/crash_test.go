@@ -25,8 +25,8 @@ import (
 // the parent kills it with SIGKILL at random moments, reopens the store on
 // the same directory and checks that every acknowledged commit is there
 // and that no commit is partly visible. Each commit writes the value K to
-// three leaves at once, and every tenth one replaces 3,000 interfaces (a
-// change of several Badger chunks), so that a torn commit would show.
+// three leaves at once, and every 25th one replaces 12,000 interfaces (a
+// change that spans several Badger transactions), so that a torn commit would show.
 
 const crashChildEnv = "NWMO_CRASH_CHILD_DIR"
 
@@ -56,8 +56,8 @@ func crashChild(dir string) {
 	out := bufio.NewWriter(os.Stdout)
 	for ; ; k++ {
 		var ops []tree.Op
-		if k%10 == 0 {
-			ops = append(ops, tree.Op{Kind: tree.Replace, Path: mustPath("/interfaces"), Value: jsonVal(bulkInterfaces(3000, k))})
+		if k%25 == 0 {
+			ops = append(ops, tree.Op{Kind: tree.Replace, Path: mustPath("/interfaces"), Value: jsonVal(bulkInterfaces(12_000, k))})
 		}
 		for i := 0; i < 3; i++ {
 			ops = append(ops, tree.Op{Kind: tree.Update, Path: mustPath(fmt.Sprintf("/interfaces/interface[name=eth%d]/config/description", i)),
@@ -171,7 +171,7 @@ func TestCrashRecovery(t *testing.T) {
 				}
 				if !started {
 					started = true
-					kill = time.After(time.Duration(20+rng.IntN(500)) * time.Millisecond)
+					kill = time.After(time.Duration(5+rng.IntN(2500)) * time.Millisecond)
 				}
 			case <-kill:
 				cmd.Process.Signal(syscall.SIGKILL)

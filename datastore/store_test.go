@@ -173,6 +173,7 @@ func TestRecoveryReplaysLog(t *testing.T) {
 	// Skip Close's final snapshot: drop the store as a crash would.
 	s.closed.Store(true)
 	close(s.stop)
+	s.logw.close()
 	s.db.Close()
 
 	s = openStore(t, dir)
@@ -183,5 +184,38 @@ func TestRecoveryReplaysLog(t *testing.T) {
 	}
 	if got := mtu(d, "eth1"); got != 1234 {
 		t.Errorf("eth1 mtu = %d after replay, want 1234", got)
+	}
+}
+
+// TestLargeCommit commits a change far larger than a Badger transaction
+// may hold (30,000 interfaces, some 12 MB of change) and checks that it
+// is one commit, durable, and recovered whole.
+func TestLargeCommit(t *testing.T) {
+	dir := t.TempDir()
+	s := openStore(t, dir)
+	addElements(t, s, "sim-0")
+	res := mustSet(t, s, "sim-0", replace(t, "/interfaces", jsonVal(interfacesJSON(30_000, 1500))))
+	h, _, err := s.Commit(res.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.Chunks <= chunksPerTxn {
+		t.Fatalf("commit took %d chunks; the test needs more than %d to span Badger transactions", h.Chunks, chunksPerTxn)
+	}
+	// Drop the store without its closing snapshot, as a crash would.
+	s.wg.Wait()
+	s.closed.Store(true)
+	close(s.stop)
+	s.logw.close()
+	s.db.Close()
+
+	s = openStore(t, dir, func(o Options) Options { return o.WithSnapshotEvery(1 << 30) })
+	defer s.Close()
+	d := device(t, s, "sim-0")
+	if n := len(d.GetInterfaces().Interface); n != 30_000 {
+		t.Errorf("recovered %d interfaces, want 30000", n)
+	}
+	if got := mtu(d, "eth29999"); got != 1500 {
+		t.Errorf("eth29999 mtu = %d, want 1500", got)
 	}
 }
