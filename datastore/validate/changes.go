@@ -18,7 +18,7 @@ type change struct {
 	inUnkeyed bool
 }
 
-func (c *change) field() *tree.Field { return c.p.fields[c.p.last()] }
+func (c *change) field() *tree.Field { return c.p.field }
 
 // normalize turns the changes of an edit into the validator's changes:
 // canonical paths, one change per leaf (an edit that spells a path two
@@ -26,8 +26,12 @@ func (c *change) field() *tree.Field { return c.p.fields[c.p.last()] }
 func (v *Validator) normalize(changes []tree.LeafChange, errs *violations) []*change {
 	out := make([]*change, 0, len(changes))
 	byPath := make(map[string]*change, len(changes))
+	cz := &canonicalizer{s: v.s}
+	if len(changes) > 1 {
+		cz.seen = map[prefixKey]*dpath{}
+	}
 	for _, lc := range changes {
-		p, err := canonical(v.s, lc.Path)
+		p, err := cz.path(lc.Path)
 		if err != nil {
 			if errs != nil {
 				errs.add(tree.FormatPath(lc.Path), err.Error())

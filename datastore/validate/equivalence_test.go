@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"math/rand/v2"
@@ -60,6 +61,12 @@ func TestEquivalence(t *testing.T) {
 	t.Logf("seed %d, %d edits (rerun with -seed=%d -edits=%d)", seed, n, seed, n)
 	s, v := compiled(t)
 	root := newTree(t, baseConfig)
+	if err := s.NewEdit(root).Apply(tree.Op{Kind: tree.Update, Value: ietf(equivalenceExtra)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := ygotValid(root); err != nil {
+		t.Fatalf("base: %v", err)
+	}
 	ix, err := v.NewIndex(root)
 	if err != nil {
 		t.Fatal(err)
@@ -131,6 +138,9 @@ func TestEquivalence(t *testing.T) {
 		if applyErr != nil {
 			// The tree refused the edit (a value it cannot decode, a key
 			// leaf deleted...): nothing to validate.
+			if errors.Is(applyErr, errTreePanic) {
+				t.Errorf("package tree panicked: %v", applyErr)
+			}
 			e.Undo()
 			failed++
 			continue
@@ -184,19 +194,18 @@ func TestEquivalence(t *testing.T) {
 	t.Logf("%d accepted, %d rejected, %d refused by the tree; %d leaves in the final tree", accepted, rejected, failed, countLeaves(s, root))
 }
 
-// safeApply applies op, turning a panic of the tree package into an error
-// (reported once): the edit is then undone like any refused edit.
+// errTreePanic marks an operation the tree package panicked on: the edit
+// is undone like any refused edit, and the test reports it.
+var errTreePanic = errors.New("tree.Edit.Apply panicked")
+
 func safeApply(e *tree.Edit, op tree.Op) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("tree panicked: %v", r)
-			treePanics.Do(func() { fmt.Printf("tree.Edit.Apply(%s) panicked: %v\n", describeOps([]tree.Op{op}), r) })
+			err = fmt.Errorf("%w on %s: %v", errTreePanic, describeOps([]tree.Op{op}), r)
 		}
 	}()
 	return e.Apply(op)
 }
-
-var treePanics sync.Once
 
 // reasonKind classifies a violation for the statistics the test logs.
 func reasonKind(r string) string {
@@ -288,9 +297,9 @@ func keyString(k refKey) string {
 	return fmt.Sprintf("%s@%d%v %q %#v %#v", k.set.target, k.set.anchorLen, comps, k.anchor, k.comps, k.value)
 }
 
-// treeLosesDeletedLeaves reports whether tree.Edit loses the old value of
-// a leaf deleted by itself (a tree bug: the change then vanishes), in which
-// case the test cannot use such deletes.
+// treeLosesDeletedLeaves reports (as a test failure) whether tree.Edit
+// loses the old value of a leaf deleted by itself, in which case the rest
+// of the test cannot use such deletes.
 func treeLosesDeletedLeaves(t *testing.T) bool {
 	s, _ := compiled(t)
 	root := newTree(t, baseConfig)
@@ -301,7 +310,7 @@ func treeLosesDeletedLeaves(t *testing.T) bool {
 	if len(e.Changes()) == 1 {
 		return false
 	}
-	t.Log("WARNING: tree.Edit does not report leaves deleted on their own; such deletes are left out")
+	t.Error("tree.Edit does not report leaves deleted on their own; such deletes are left out")
 	return true
 }
 
@@ -478,7 +487,7 @@ func (g *gen) deletion(root ygot.GoStruct) string {
 
 // edit returns the operations of one random edit.
 func (g *gen) edit(root ygot.GoStruct) []tree.Op {
-	if countLeaves(g.s, root) < 40 {
+	if countLeaves(g.s, root) < 30 {
 		// Edits have whittled the tree down: merge the base back in.
 		return []tree.Op{{Kind: tree.Update, Path: nil, Value: ietf(baseConfig)}}
 	}
@@ -503,3 +512,22 @@ func (g *gen) edit(root ygot.GoStruct) []tree.Op {
 	}
 	return ops
 }
+
+// equivalenceExtra is merged into the base config for TestEquivalence:
+// more of the leafrefs the random edits play with.
+const equivalenceExtra = `{
+ "openconfig-interfaces:interfaces": {"interface": [
+  {"name": "Ethernet5", "config": {"name": "Ethernet5", "type": "iana-if-type:ethernetCsmacd"},
+   "subinterfaces": {"subinterface": [{"index": 0, "config": {"index": 0}}, {"index": 1, "config": {"index": 1}}]}},
+  {"name": "Port-Channel2", "config": {"name": "Port-Channel2", "type": "iana-if-type:ieee8023adLag"},
+   "openconfig-if-aggregate:aggregation": {"config": {"lag-type": "STATIC"}, "state": {"member": ["Ethernet5"]}}}]},
+ "openconfig-network-instance:network-instances": {"network-instance": [
+  {"name": "DEFAULT",
+   "tables": {"table": [{"protocol": "openconfig-policy-types:BGP", "address-family": "openconfig-types:IPV4",
+    "config": {"protocol": "openconfig-policy-types:BGP", "address-family": "openconfig-types:IPV4"}}]},
+   "table-connections": {"table-connection": [{"src-protocol": "openconfig-policy-types:BGP", "dst-protocol": "openconfig-policy-types:BGP", "address-family": "openconfig-types:IPV4",
+    "config": {"src-protocol": "openconfig-policy-types:BGP", "dst-protocol": "openconfig-policy-types:BGP", "address-family": "openconfig-types:IPV4"}}]},
+   "vlans": {"vlan": [{"vlan-id": 10, "config": {"vlan-id": 10}, "members": {"member": [{"state": {"interface": "Ethernet2"}}]}}]}},
+  {"name": "VRF1", "config": {"name": "VRF1", "type": "openconfig-network-instance-types:L3VRF"},
+   "interfaces": {"interface": [{"id": "Ethernet5.1", "config": {"id": "Ethernet5.1", "interface": "Ethernet5", "subinterface": 1}}]}}]}
+}`

@@ -104,7 +104,9 @@ func (ix *Index) Check(root ygot.GoStruct, changes []tree.LeafChange) error {
 	return errs.err()
 }
 
-// Apply records committed changes in the index.
+// Apply records committed changes in the index: those of an edit that
+// Check accepted, before the tree is edited again (the new values of
+// changes may be the tree's own fields).
 func (ix *Index) Apply(changes []tree.LeafChange) {
 	var discard violations
 	ix.merge(ix.delta(ix.v.normalize(changes, &discard), &discard))
@@ -198,7 +200,7 @@ func (ix *Index) delta(chs []*change, errs *violations) *delta {
 				d.predVals[c.p.str] = nil
 			}
 			for _, u := range info.preds {
-				mark(u.c, u.sourceOf(c.p), nil)
+				mark(u.c, u.sourceOf(ix.v.s, c.p), nil)
 			}
 		}
 		if info.source != nil {
@@ -215,7 +217,7 @@ func (ix *Index) delta(chs []*change, errs *violations) *delta {
 // a list key, the leaf otherwise.
 func targetNode(c *change) string {
 	if c.info.key >= 0 {
-		return c.p.prefix(c.p.last())
+		return c.p.parent.str
 	}
 	return c.p.str
 }
@@ -303,23 +305,32 @@ func (ix *Index) verify(d *delta, errs *violations) {
 }
 
 // holderAfter returns a source that refers to k after d, preferring one
-// that did before.
+// that did before, and the first in path order so that messages do not
+// depend on map order.
 func (ix *Index) holderAfter(d *delta, k refKey) string {
 	removed := map[string]int{}
 	for _, p := range d.refsDel[k] {
 		removed[p]++
 	}
+	first := ""
 	for _, p := range ix.refs[k] {
 		if removed[p] > 0 {
 			removed[p]--
 			continue
 		}
-		return p
+		if first == "" || p < first {
+			first = p
+		}
 	}
-	if adds := d.refsAdd[k]; len(adds) > 0 {
-		return adds[0]
+	if first != "" {
+		return first
 	}
-	return ""
+	for _, p := range d.refsAdd[k] {
+		if first == "" || p < first {
+			first = p
+		}
+	}
+	return first
 }
 
 // merge applies d to ix.

@@ -47,8 +47,8 @@ func TestCheck(t *testing.T) {
 		name: "new interface",
 		ops:  ops(upd, "/interfaces/interface[name=Ethernet9]", ietf(`{"config":{"name":"Ethernet9","mtu":1500}}`)),
 	}, {
-		name: "new interface without config/name",
-		ops:  ops(upd, "/interfaces/interface[name=Ethernet9]/config/mtu", uval(1500)),
+		name: "new interface whose config/name differs from the key",
+		ops:  ops(upd, "/interfaces/interface[name=Ethernet9]/config", ietf(`{"name":"Ethernet8"}`)),
 		want: "/interfaces/interface[name=Ethernet9]/name: leafref: no /interfaces/interface[name=Ethernet9]/config/name = Ethernet9",
 	}, {
 		name: "config/name differs from the key",
@@ -316,12 +316,12 @@ func TestNwmoModel(t *testing.T) {
 		t.Fatal(err)
 	}
 	e := s.NewEdit(root)
-	if err := e.Apply(upd(t, "/targets/target[name=leaf1]/config/address", sval("192.0.2.1:57400"))); err != nil {
+	if err := e.Apply(upd(t, "/targets/target[name=leaf1]/config", ietf(`{"name":"leaf2","address":"192.0.2.1:57400"}`))); err != nil {
 		t.Fatal(err)
 	}
 	got, ref := ix.Check(root, e.Changes()), root.(ygot.ValidatedGoStruct).Validate()
 	if got == nil || ref == nil {
-		t.Errorf("target without config/name: Check %v, ygot %v; want both to fail", got, ref)
+		t.Errorf("target whose config/name differs: Check %v, ygot %v; want both to fail", got, ref)
 	}
 	if err := e.Apply(upd(t, "/targets/target[name=leaf1]/config/name", sval("leaf1"))); err != nil {
 		t.Fatal(err)

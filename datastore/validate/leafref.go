@@ -301,12 +301,11 @@ type predUse struct {
 
 // sourceOf returns the path of the source whose predicate reads the input
 // leaf at p.
-func (u predUse) sourceOf(p *dpath) *dpath {
+func (u predUse) sourceOf(s *tree.Schema, p *dpath) *dpath {
 	pr := u.c.preds[u.i]
-	q := p.truncate(len(p.elems) - len(pr.down))
+	q := p.at(p.depth - len(pr.down))
 	for _, name := range pr.tail {
-		st := structOf(q)
-		q = q.child(st.Child(name), reflect.Value{}, nil)
+		q = q.child(q.structOf(s).Child(name), reflect.Value{}, nil)
 	}
 	return q
 }
@@ -314,7 +313,7 @@ func (u predUse) sourceOf(p *dpath) *dpath {
 // inputOf returns the path of the input leaf of predicate pr for the source
 // at q.
 func (pr *pred) inputOf(q *dpath) string {
-	return q.prefix(len(q.elems)-pr.up) + "/" + strings.Join(pr.down, "/")
+	return q.prefix(q.depth-pr.up) + "/" + strings.Join(pr.down, "/")
 }
 
 // predString is the string ygot makes of a predicate's input node.
@@ -361,7 +360,7 @@ func (c *class) refs(q *dpath, preds []string, vals []any) []refKey {
 func (ts *targetSet) key(p *dpath, val any) refKey {
 	k := refKey{set: ts, anchor: p.prefix(ts.anchorLen), value: val}
 	for i, pr := range ts.comps {
-		k.comps[i] = pr.targetComp(p.keys[pr.depth])
+		k.comps[i] = pr.targetComp(p.at(pr.depth + 1).key)
 	}
 	return k
 }
@@ -461,6 +460,12 @@ func (k refKey) describe() string {
 	b.WriteString(k.anchor)
 	n := len(ts.steps)
 	keyTarget := n >= 2 && isKeyOf(ts.steps[n-2], ts.field)
+	for _, pr := range ts.comps {
+		if pr.depth == n-2 && pr.key == ts.field.Name {
+			// The predicate names the entry already.
+			keyTarget = false
+		}
+	}
 	for d := ts.anchorLen; d < n; d++ {
 		f := ts.steps[d]
 		if d == n-1 && keyTarget {
@@ -507,12 +512,6 @@ func isKeyOf(l, f *tree.Field) bool {
 		}
 	}
 	return false
-}
-
-// structOf is the struct of the last node of p: the root, a container or a
-// list entry.
-func structOf(p *dpath) *tree.Struct {
-	return p.fields[p.last()].Struct
 }
 
 // leafrefElem is one step of a leafref path: a name and at most one

@@ -15,59 +15,69 @@ import (
 // names without module prefixes and keys as tree.KeyMap writes them. The
 // paths of an edit are as the client wrote them (prefixed names, "05" for
 // 5), so every path is rebuilt in this form before it is used as a key.
+//
+// A dpath is its last element and a pointer to its parent's path: paths
+// share their prefixes, and making a child costs one allocation.
 type dpath struct {
-	elems  []*gpb.PathElem
-	fields []*tree.Field   // the schema node of each element
-	keys   []reflect.Value // the map key of each list entry element; the zero Value elsewhere
-	str    string          // tree.FormatPath(elems)
-	ends   []int           // str[:ends[i]] is the path of elems[:i+1]
-	sends  []int           // schema[:sends[i]] is the schema path of elems[:i+1]
-	schema string          // the schema path: "/interfaces/interface/config/mtu"
+	parent *dpath
+	depth  int // the number of elements
+	elem   *gpb.PathElem
+	field  *tree.Field   // the schema node of the last element
+	key    reflect.Value // the map key of a list entry; the zero Value otherwise
+	str    string        // tree.FormatPath of the elements, "" for the root
+	schema string        // the schema path: "/interfaces/interface/config/mtu"
 }
 
 var rootPath = &dpath{}
 
+// at returns the path of the first n elements.
+func (p *dpath) at(n int) *dpath {
+	for p.depth > n {
+		p = p.parent
+	}
+	return p
+}
+
 // prefix is the data path of the first n elements; "" for the root, so
 // that it never collides with a real path.
-func (p *dpath) prefix(n int) string {
-	if n == 0 {
-		return ""
-	}
-	return p.str[:p.ends[n-1]]
-}
-
-// truncate returns the path of the first n elements.
-func (p *dpath) truncate(n int) *dpath {
-	if n == 0 {
-		return rootPath
-	}
-	return &dpath{
-		elems: p.elems[:n:n], fields: p.fields[:n:n], keys: p.keys[:n:n],
-		ends: p.ends[:n:n], sends: p.sends[:n:n],
-		str: p.str[:p.ends[n-1]], schema: p.schema[:p.sends[n-1]],
-	}
-}
+func (p *dpath) prefix(n int) string { return p.at(n).str }
 
 // child returns p followed by one more element; key and keyMap are set for
-// a list entry. p is not modified: the slices are copied, not appended to
-// in place, because paths share prefixes.
+// a list entry.
 func (p *dpath) child(f *tree.Field, key reflect.Value, keyMap map[string]string) *dpath {
 	e := &gpb.PathElem{Name: f.Name, Key: keyMap}
-	n := len(p.elems)
-	q := &dpath{
-		elems:  append(p.elems[:n:n], e),
-		fields: append(p.fields[:n:n], f),
-		keys:   append(p.keys[:n:n], key),
-		str:    p.str + formatElem(e),
-		schema: p.schema + "/" + f.Name,
+	return &dpath{
+		parent: p, depth: p.depth + 1, elem: e, field: f, key: key,
+		str: p.str + formatElem(e), schema: p.schema + "/" + f.Name,
 	}
-	q.ends = append(p.ends[:n:n], len(q.str))
-	q.sends = append(p.sends[:n:n], len(q.schema))
-	return q
 }
 
-// last is the index of the last element.
-func (p *dpath) last() int { return len(p.elems) - 1 }
+// elems returns the elements of the path.
+func (p *dpath) elems() []*gpb.PathElem {
+	out := make([]*gpb.PathElem, p.depth)
+	for q := p; q.depth > 0; q = q.parent {
+		out[q.depth-1] = q.elem
+	}
+	return out
+}
+
+// ancestors returns the paths of the first 1, 2, ... depth elements.
+func (p *dpath) ancestors() []*dpath {
+	out := make([]*dpath, p.depth)
+	for q := p; q.depth > 0; q = q.parent {
+		out[q.depth-1] = q
+	}
+	return out
+}
+
+// structOf is the struct of the last node of p: the root, a container or
+// a list entry.
+func (p *dpath) structOf(s *tree.Schema) *tree.Struct {
+	if p.depth == 0 {
+		return s.Root
+	}
+	return p.field.Struct
+}
 
 // formatElem writes one element exactly as tree.FormatPath does.
 func formatElem(e *gpb.PathElem) string {
@@ -90,11 +100,28 @@ func formatElem(e *gpb.PathElem) string {
 	return b.String()
 }
 
-// canonical rebuilds the path of a leaf change in the index's spelling.
-func canonical(s *tree.Schema, elems []*gpb.PathElem) (*dpath, error) {
+// canonicalizer rebuilds the paths of an edit's leaf changes in the
+// index's spelling. The changes of one operation share the elements of
+// their common prefix, so each prefix is rebuilt once: converting keys is
+// most of the cost of a path.
+type canonicalizer struct {
+	s    *tree.Schema
+	seen map[prefixKey]*dpath
+}
+
+type prefixKey struct {
+	parent *dpath
+	elem   *gpb.PathElem
+}
+
+func (cz *canonicalizer) path(elems []*gpb.PathElem) (*dpath, error) {
 	p := rootPath
-	st := s.Root
 	for i, e := range elems {
+		if q := cz.seen[prefixKey{p, e}]; q != nil {
+			p = q
+			continue
+		}
+		st := p.structOf(cz.s)
 		if st == nil {
 			return nil, fmt.Errorf("%s is a leaf; the path cannot go below it", tree.FormatPath(elems[:i]))
 		}
@@ -105,14 +132,17 @@ func canonical(s *tree.Schema, elems []*gpb.PathElem) (*dpath, error) {
 		var key reflect.Value
 		var km map[string]string
 		if f.Kind == tree.List {
-			k, err := s.ListKey(f, e.GetKey(), elems[:i+1])
+			k, err := cz.s.ListKey(f, e.GetKey(), elems[:i+1])
 			if err != nil {
 				return nil, err
 			}
 			key, km = k, tree.KeyMap(f, k)
 		}
-		p = p.child(f, key, km)
-		st = f.Struct
+		q := p.child(f, key, km)
+		if cz.seen != nil {
+			cz.seen[prefixKey{p, e}] = q
+		}
+		p = q
 	}
 	return p, nil
 }
@@ -121,6 +151,5 @@ func canonical(s *tree.Schema, elems []*gpb.PathElem) (*dpath, error) {
 // an unkeyed list have no key: the tree reports the whole list as one
 // leaf, and the index names what is inside by position.
 func (p *dpath) element(i int) *dpath {
-	n := p.last()
-	return p.truncate(n).child(p.fields[n], reflect.ValueOf(i), map[string]string{"#": strconv.Itoa(i)})
+	return p.parent.child(p.field, reflect.ValueOf(i), map[string]string{"#": strconv.Itoa(i)})
 }

@@ -3,6 +3,7 @@ package validate
 import (
 	"fmt"
 	"reflect"
+	"sort"
 
 	"github.com/nwmo/nwmo/datastore/tree"
 	gpb "github.com/openconfig/gnmi/proto/gnmi"
@@ -74,8 +75,8 @@ func checkKey(root ygot.GoStruct, s *tree.Schema, c *change, errs *violations) {
 	if c.inUnkeyed || c.info == nil || c.info.key < 0 {
 		return
 	}
-	n := c.p.last()
-	list, key := c.p.fields[n-1], c.p.keys[n-1]
+	entry := c.p.parent
+	list, key := entry.field, entry.key
 	if c.new.IsValid() {
 		want := tree.KeyLeaves(list, key)[c.info.key]
 		if got := c.new; !sameKey(got, want) {
@@ -83,7 +84,7 @@ func checkKey(root ygot.GoStruct, s *tree.Schema, c *change, errs *violations) {
 		}
 		return
 	}
-	if node, ok, _, err := s.Resolve(root, c.p.elems[:n], false); err == nil && ok && node.Exists() {
+	if node, ok, _, err := s.Resolve(root, entry.elems(), false); err == nil && ok && node.Exists() {
 		errs.add(c.p.str, "the entry exists but its key leaf is not set")
 	}
 }
@@ -104,7 +105,7 @@ func keyValue(field reflect.Value) any {
 // checkEntry checks the key leaves of a list entry, when a whole tree is
 // checked.
 func checkEntry(p *dpath, v reflect.Value, errs *violations) {
-	list, key := p.fields[p.last()], p.keys[p.last()]
+	list, key := p.field, p.key
 	for i, kv := range tree.KeyLeaves(list, key) {
 		kf := list.Struct.Keys[i]
 		if fv := v.Elem().Field(kf.Index); !sameKey(fv, kv) {
@@ -147,6 +148,7 @@ func checkChoices(path string, choices []*yang.Entry, v reflect.Value, errs *vio
 			}
 		}
 		if len(selected) > 1 {
+			sort.Strings(selected)
 			errs.add(path, fmt.Sprintf("multiple cases %v selected for choice %s", selected, ch.Name))
 		}
 	}
@@ -164,29 +166,32 @@ func (v *Validator) checkStructure(root ygot.GoStruct, chs []*change, errs *viol
 		if c.inUnkeyed {
 			continue
 		}
-		p := c.p
-		for d := 0; d <= p.last(); d++ {
-			f := p.fields[d]
+		anc := c.p.ancestors()
+		for d, a := range anc {
+			// a is element d; its parent node is the root or anc[d-1].
 			var st *tree.Struct
 			switch {
 			case d == 0:
 				st = v.s.Root
-			case p.fields[d-1].Kind == tree.Container:
-				st = p.fields[d-1].Struct
+			case anc[d-1].field.Kind == tree.Container:
+				st = anc[d-1].field.Struct
 			}
-			if choices := v.choices[st]; choices != nil && !seen[p.prefix(d)+"/"] {
-				seen[p.prefix(d)+"/"] = true
-				if n, ok, _, err := v.s.Resolve(root, p.elems[:d], false); err == nil && ok && n.Exists() {
-					checkChoices(orRoot(p.prefix(d)), choices, n.Value(), errs)
+			if choices := v.choices[st]; choices != nil {
+				at := a.parent
+				if !seen[at.str+"/"] {
+					seen[at.str+"/"] = true
+					if n, ok, _, err := v.s.Resolve(root, at.elems(), false); err == nil && ok && n.Exists() {
+						checkChoices(orRoot(at.str), choices, n.Value(), errs)
+					}
 				}
 			}
-			if v.bounded[f] {
-				lp := p.prefix(d) + "/" + f.Name
+			if f := a.field; v.bounded[f] {
+				lp := a.parent.str + "/" + f.Name
 				if seen[lp] {
 					continue
 				}
 				seen[lp] = true
-				n, ok, _, err := v.s.Resolve(root, append(p.elems[:d:d], &gpb.PathElem{Name: f.Name}), false)
+				n, ok, _, err := v.s.Resolve(root, append(a.parent.elems(), &gpb.PathElem{Name: f.Name}), false)
 				if err == nil && ok && n.Exists() {
 					checkListSize(lp, f, n.Value().Len(), errs)
 				}

@@ -23,8 +23,8 @@ type visitor struct {
 }
 
 // walk visits the subtree of the struct v (a pointer, described by st)
-// whose path is p. Lists are visited in key order so that what is found
-// first does not depend on map order.
+// whose path is p. Lists are visited in map order: what a walk finds is
+// sorted afterwards.
 func walk(st *tree.Struct, v reflect.Value, p *dpath, vis *visitor) {
 	if !v.IsValid() || v.IsNil() {
 		return
@@ -53,9 +53,9 @@ func walk(st *tree.Struct, v reflect.Value, p *dpath, vis *visitor) {
 			if vis.list != nil {
 				vis.list(p, f, fv)
 			}
-			for _, k := range tree.SortedKeys(f, fv) {
+			for it := fv.MapRange(); it.Next(); {
+				k, ev := it.Key(), it.Value()
 				ep := p.child(f, k, tree.KeyMap(f, k))
-				ev := fv.MapIndex(k)
 				if vis.entry != nil {
 					vis.entry(ep, ev)
 				}
