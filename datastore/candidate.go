@@ -116,10 +116,10 @@ func (s *Store) editCandidate(ctx context.Context, element, cand, user string, o
 		}
 	}
 	edit := t.model.Schema.NewEdit(ce.root)
-	for _, op := range ops {
+	for i, op := range ops {
 		if err := edit.Apply(op); err != nil {
 			edit.Undo()
-			return Result{}, targetErr(element+"@"+cand, op, err)
+			return Result{}, &OpError{Index: i, Err: targetErr(element+"@"+cand, op, err)}
 		}
 	}
 	changes := edit.Changes()

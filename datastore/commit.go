@@ -288,9 +288,9 @@ func (s *Store) writeFinal(h Header, extra func(*badger.Txn) error, done func(er
 func (s *Store) apply(lt *lockedTarget, ops []tree.Op) error {
 	t := lt.t
 	lt.edit = t.model.Schema.NewEdit(t.root)
-	for _, op := range ops {
+	for i, op := range ops {
 		if err := lt.edit.Apply(op); err != nil {
-			return targetErr(t.name, op, err)
+			return &OpError{Index: i, Err: targetErr(t.name, op, err)}
 		}
 	}
 	lt.changes = lt.edit.Changes()

@@ -26,3 +26,13 @@ var (
 	// ErrClosed: the store is closed.
 	ErrClosed = errors.New("datastore closed")
 )
+
+// OpError is the error of one operation of a Request; Index is its
+// position in Request.Ops.
+type OpError struct {
+	Index int
+	Err   error
+}
+
+func (e *OpError) Error() string { return e.Err.Error() }
+func (e *OpError) Unwrap() error { return e.Err }

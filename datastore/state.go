@@ -52,7 +52,8 @@ func (s *Store) UpdateState(n *gpb.Notification) error {
 	}
 	changes := edit.Changes()
 	for _, c := range changes {
-		if c.Field.Config {
+		// Keys come with the list entries a state path creates.
+		if c.Field.Config && !(c.Field.Key && !c.Old.IsValid()) {
 			edit.Undo()
 			st.mu.Unlock()
 			return fmt.Errorf("%w: target %s: %s is configuration; state updates may set state (config false) nodes only",

@@ -6,10 +6,14 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
+	gpb "github.com/openconfig/gnmi/proto/gnmi"
+	"github.com/openconfig/ygot/ygot"
 
 	"github.com/nwmo/nwmo/datastore/tree"
+	"github.com/nwmo/nwmo/gen/nwmomodel"
 )
 
 func TestSetAndView(t *testing.T) {
@@ -217,5 +221,37 @@ func TestLargeCommit(t *testing.T) {
 	}
 	if got := mtu(d, "eth29999"); got != 1500 {
 		t.Errorf("eth29999 mtu = %d, want 1500", got)
+	}
+}
+
+func TestState(t *testing.T) {
+	s := newStore(t)
+	addElements(t, s, "sim-0")
+	w := s.WatchState()
+	n := &gpb.Notification{Prefix: &gpb.Path{Target: "nwmo"}, Update: []*gpb.Update{
+		{Path: &gpb.Path{Elem: path(t, "/targets/target[name=sim-0]/state/connected")}, Val: &gpb.TypedValue{Value: &gpb.TypedValue_BoolVal{BoolVal: true}}},
+	}}
+	if err := s.UpdateState(n); err != nil {
+		t.Fatalf("UpdateState: %v", err)
+	}
+	err := s.ViewState("nwmo", func(root ygot.GoStruct, _ *tree.Schema) error {
+		if got := root.(*nwmomodel.Root).GetTargets().GetTarget("sim-0").GetState().GetConnected(); !got {
+			t.Errorf("state connected = %v, want true", got)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if e, err := w.Next(ctx); err != nil || len(e.Changes) != 1 || e.Changes[0].Target != "nwmo" {
+		t.Errorf("state feed: %+v, %v", e, err)
+	}
+	bad := &gpb.Notification{Prefix: &gpb.Path{Target: "sim-0"}, Update: []*gpb.Update{
+		{Path: &gpb.Path{Elem: path(t, "/system/config/hostname")}, Val: strVal("x")},
+	}}
+	if err := s.UpdateState(bad); !errors.Is(err, ErrInvalid) {
+		t.Errorf("UpdateState of a config leaf: %v, want ErrInvalid", err)
 	}
 }

@@ -1,39 +1,54 @@
 package server
 
 import (
-	"log/slog"
-	"math"
+	"context"
+	"sync"
 
 	gpb "github.com/openconfig/gnmi/proto/gnmi"
 	"google.golang.org/grpc"
+
+	"github.com/nwmo/nwmo/datastore"
 )
 
-// MaxMessageSize is the default limit on one gRPC message. Real device
-// configurations reach 15 MB of JSON and Get answers over 10 MB, so gRPC's
-// 4 MiB default is far too small.
-const MaxMessageSize = 256 << 20
-
-// Server implements the gNMI service.
+// Server implements the gNMI service over a datastore.
 type Server struct {
 	gpb.UnimplementedGNMIServer
 
-	log *slog.Logger
+	store  *datastore.Store
+	opts   options
+	hub    *hub
+	limits *limiter
+
+	// closing is closed by Close: every open Subscribe ends then.
+	closing   chan struct{}
+	closeOnce sync.Once
+	cancel    context.CancelFunc
+	wg        sync.WaitGroup
 }
 
-// Option configures a Server.
-type Option func(*Server)
+var _ gpb.GNMIServer = (*Server)(nil)
 
-// WithLogger sets the logger; the default discards everything.
-func WithLogger(l *slog.Logger) Option {
-	return func(s *Server) { s.log = l }
-}
-
-// New returns a Server.
-func New(opts ...Option) *Server {
-	s := &Server{log: slog.New(slog.DiscardHandler)}
-	for _, o := range opts {
-		o(s)
+// New returns a Server over store, which stays the caller's to close (after
+// the Server).
+func New(store *datastore.Store, opts ...Option) *Server {
+	o := defaultOptions()
+	for _, opt := range opts {
+		opt(&o)
 	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &Server{
+		store:   store,
+		opts:    o,
+		limits:  newLimiter(o.maxSubs, o.maxClientSubs),
+		closing: make(chan struct{}),
+		cancel:  cancel,
+	}
+	s.hub = newHub(store, o.inboxEvents, o.log)
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		s.hub.run(ctx)
+	}()
 	return s
 }
 
@@ -42,16 +57,20 @@ func (s *Server) Register(g grpc.ServiceRegistrar) {
 	gpb.RegisterGNMIServer(g, s)
 }
 
-// GRPCOptions are the gRPC server options nwmod's services need: message
-// size limits large enough for whole device configurations, and no limit on
-// concurrent streams (each subscription is one).
-func GRPCOptions(maxMsg int) []grpc.ServerOption {
-	if maxMsg <= 0 {
-		maxMsg = MaxMessageSize
-	}
-	return []grpc.ServerOption{
-		grpc.MaxRecvMsgSize(maxMsg),
-		grpc.MaxSendMsgSize(maxMsg),
-		grpc.MaxConcurrentStreams(math.MaxUint32),
-	}
+// Close ends every open Subscribe (with Unavailable) and stops reading the
+// datastore's watch feed; call it before stopping the gRPC server, whose
+// graceful stop would otherwise wait for subscriptions that never end.
+// Get and Set keep working until the gRPC server stops. It is safe to call
+// more than once and waits for the server's goroutines.
+func (s *Server) Close() {
+	s.closeOnce.Do(func() {
+		close(s.closing)
+		s.cancel()
+	})
+	s.wg.Wait()
+}
+
+// requestContext bounds a unary RPC by the request timeout.
+func (s *Server) requestContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, s.opts.requestTimeout)
 }

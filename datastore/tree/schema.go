@@ -69,6 +69,9 @@ type Field struct {
 	Type   reflect.Type // the Go field's type
 	// Config is false for state (config false) nodes and all below them.
 	Config bool
+	// Key is true for a list's key leaf, and for the config leaf an
+	// OpenConfig key refers to (config/name for key name).
+	Key bool
 	// Struct is the struct of a container or of a list's entries.
 	Struct *Struct
 	// KeyFields, for a list keyed by several leaves, are the indexes of the
@@ -225,8 +228,13 @@ func (st *Struct) compileKeys(l *Field) error {
 		if k == nil || k.Kind != Leaf {
 			return fmt.Errorf("list %s: key %q is not a leaf of its entries", l.Entry.Path(), n)
 		}
+		k.Key = true
 		st.Keys = append(st.Keys, k)
-		st.Mirrors = append(st.Mirrors, st.mirrorOf(k))
+		m := st.mirrorOf(k)
+		if m != nil {
+			m.Leaf.Key = true
+		}
+		st.Mirrors = append(st.Mirrors, m)
 	}
 	if len(names) > 1 {
 		kt := l.Type.Key()

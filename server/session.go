@@ -1,0 +1,309 @@
+package server
+
+import (
+	"context"
+	"reflect"
+	"sync"
+	"time"
+
+	gpb "github.com/openconfig/gnmi/proto/gnmi"
+	"github.com/openconfig/ygot/ygot"
+	"google.golang.org/protobuf/encoding/protowire"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/nwmo/nwmo/datastore/tree"
+)
+
+// session serves one Subscribe RPC.
+type session struct {
+	s    *Server
+	t    target
+	rpc  gpb.GNMI_SubscribeServer
+	ctx  context.Context
+	list *gpb.SubscriptionList
+	enc  gpb.Encoding
+
+	prefixOnce sync.Once
+	prefix     []byte
+
+	updatesOnly bool
+	subs        []*subscription // all of them
+	onChange    []*subscription // those fed by the datastore's feeds
+}
+
+// add adds a checked subscription. On nwmo, the built state (history,
+// candidates) changes without a change on the datastore's feeds, so an
+// ON_CHANGE subscription reaching it gets a twin that samples that part,
+// sending only what changed.
+func (ss *session) add(sub *subscription) {
+	if ss.t.own() && sub.mode == gpb.SubscriptionMode_ON_CHANGE && ss.list.GetMode() == gpb.SubscriptionList_STREAM {
+		first := ""
+		if len(sub.path) > 0 {
+			first = sub.path[0].GetName()
+		}
+		concrete := first != "" && first != anyOne && first != anyLevel
+		if !concrete || ownStateTops[first] {
+			twin := *sub
+			twin.mode, twin.interval, twin.suppress = gpb.SubscriptionMode_SAMPLE, ss.s.opts.ownStateRefresh, true
+			twin.last = map[string]sentLeaf{}
+			twin.tops = intersect(sub.tops, ownStateTops)
+			ss.subs = append(ss.subs, &twin)
+			if concrete {
+				return
+			}
+			config := map[string]bool{}
+			for _, f := range ss.t.sc.Root.Fields {
+				if !ownStateTops[f.Name] {
+					config[f.Name] = true
+				}
+			}
+			sub.tops = intersect(sub.tops, config)
+		}
+	}
+	ss.subs = append(ss.subs, sub)
+	if sub.mode == gpb.SubscriptionMode_ON_CHANGE {
+		ss.onChange = append(ss.onChange, sub)
+	}
+}
+
+// intersect returns the names in both sets; a nil set holds every name.
+func intersect(a, b map[string]bool) map[string]bool {
+	if a == nil {
+		return b
+	}
+	if b == nil {
+		return a
+	}
+	out := map[string]bool{}
+	for k := range a {
+		if b[k] {
+			out[k] = true
+		}
+	}
+	return out
+}
+
+// read calls fn for every leaf each of subs covers, all from one snapshot
+// taken at ts. fn runs under the target's read lock: it must encode what it
+// keeps and not block.
+func (ss *session) read(subs []*subscription, fn func(sub *subscription, p []*gpb.PathElem, f *tree.Field, v reflect.Value) error) (ts int64, err error) {
+	paths := make([][]*gpb.PathElem, len(subs))
+	for i, sub := range subs {
+		paths[i] = sub.path
+	}
+	err = ss.s.view(ss.t, ownPartsFor(paths), func(root ygot.GoStruct, sc *tree.Schema) error {
+		ts = time.Now().UnixNano()
+		for _, sub := range subs {
+			err := match(sc, root, sub.path, func(n tree.Node) error {
+				var err error
+				sc.NodeLeaves(n, func(p []*gpb.PathElem, f *tree.Field, v reflect.Value) {
+					if err == nil && sub.covers(p) {
+						err = fn(sub, p, f, v)
+					}
+				})
+				return err
+			})
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return ts, err
+}
+
+// dump sends the current value of every leaf subs cover, after deletes
+// (of a resynchronisation), and records what SAMPLE subscriptions sent.
+// The values are read under the lock and sent after it is released: a
+// slow client never holds up a commit.
+func (ss *session) dump(subs []*subscription, deletes []*gpb.Path) error {
+	var ups []*gpb.Update
+	var seen map[string]bool
+	if len(subs) > 1 {
+		seen = map[string]bool{}
+	}
+	ts, err := ss.read(subs, func(sub *subscription, p []*gpb.PathElem, f *tree.Field, v reflect.Value) error {
+		tv, err := leafValue(f, v, ss.enc)
+		if err != nil || tv == nil {
+			return err
+		}
+		var key string
+		if seen != nil || sub.last != nil {
+			key = tree.FormatPath(p)
+		}
+		if sub.last != nil {
+			sub.last[key] = sentLeaf{path: p, val: tv}
+		}
+		if seen != nil {
+			if seen[key] {
+				return nil
+			}
+			seen[key] = true
+		}
+		ups = append(ups, &gpb.Update{Path: &gpb.Path{Elem: p}, Val: tv})
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return ss.sendUpdates(ts, deletes, ups)
+}
+
+// sample sends what a SAMPLE subscription reads now: every leaf, or with
+// suppress_redundant (and all false) only the leaves whose value changed
+// since last sent; and deletes for the leaves that went away.
+func (ss *session) sample(sub *subscription, all bool) error {
+	var ups []*gpb.Update
+	here := make(map[string]bool, len(sub.last))
+	ts, err := ss.read([]*subscription{sub}, func(_ *subscription, p []*gpb.PathElem, f *tree.Field, v reflect.Value) error {
+		tv, err := leafValue(f, v, ss.enc)
+		if err != nil || tv == nil {
+			return err
+		}
+		key := tree.FormatPath(p)
+		here[key] = true
+		if old, ok := sub.last[key]; ok && sub.suppress && !all && proto.Equal(old.val, tv) {
+			return nil
+		}
+		sub.last[key] = sentLeaf{path: p, val: tv}
+		ups = append(ups, &gpb.Update{Path: &gpb.Path{Elem: p}, Val: tv})
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	var dels []*gpb.Path
+	for key, l := range sub.last {
+		if !here[key] {
+			dels = append(dels, &gpb.Path{Elem: l.path})
+			delete(sub.last, key)
+		}
+	}
+	if len(ups) == 0 && len(dels) == 0 {
+		return nil
+	}
+	return ss.sendUpdates(ts, dels, ups)
+}
+
+// sendUpdates sends deletes and updates taken at ts, as few Notifications
+// as the batch and message size limits allow, deletes first.
+func (ss *session) sendUpdates(ts int64, deletes []*gpb.Path, ups []*gpb.Update) error {
+	b := ss.newBatch()
+	for _, d := range deletes {
+		raw, err := proto.Marshal(d)
+		if err != nil {
+			return err
+		}
+		if err := b.add(ts, fieldDelete, raw); err != nil {
+			return err
+		}
+	}
+	for _, u := range ups {
+		raw, err := proto.Marshal(u)
+		if err != nil {
+			return err
+		}
+		if err := b.add(ts, fieldUpdate, raw); err != nil {
+			return err
+		}
+	}
+	return b.flush()
+}
+
+func (ss *session) sendSync() error {
+	return ss.rpc.Send(&gpb.SubscribeResponse{Response: &gpb.SubscribeResponse_SyncResponse{SyncResponse: true}})
+}
+
+// The fields of a Notification and a SubscribeResponse that batch writes.
+const (
+	fieldTimestamp    protowire.Number = 1 // Notification.timestamp
+	fieldPrefix       protowire.Number = 2 // Notification.prefix
+	fieldUpdate       protowire.Number = 4 // Notification.update
+	fieldDelete       protowire.Number = 5 // Notification.delete
+	fieldNotification protowire.Number = 1 // SubscribeResponse.update
+)
+
+// batch gathers encoded updates and deletes into Notifications of one
+// timestamp, sending one whenever it reaches the leaf count or byte limit.
+//
+// It writes the Notification's wire form itself: a commit's leaves are
+// encoded once (change.encoded) and copied into every subscriber's
+// Notification, where marshalling a Notification per subscriber would
+// encode each leaf once per subscriber and cost most of the server's time
+// with many subscribers. The bytes travel as the unknown fields of an
+// empty SubscribeResponse, which protobuf writes out verbatim: on the wire
+// it is the SubscribeResponse with that Notification.
+type batch struct {
+	ss        *session
+	ts        int64
+	fields    []protowire.Number
+	raws      [][]byte
+	bytes     int // of the Notification's fields so far
+	maxLeaves int
+	maxBytes  int
+}
+
+func (ss *session) newBatch() *batch {
+	// Half the message limit leaves room for what estimates miss.
+	return &batch{ss: ss, maxLeaves: ss.s.opts.notificationLimit, maxBytes: ss.s.opts.maxMsg / 2}
+}
+
+// add adds an encoded Update (field fieldUpdate) or Path of a delete
+// (fieldDelete) taken at ts. Deletes of one Notification must come before
+// its updates, as a Notification applies them.
+func (b *batch) add(ts int64, field protowire.Number, raw []byte) error {
+	if raw == nil {
+		return nil
+	}
+	size := protowire.SizeTag(field) + protowire.SizeBytes(len(raw))
+	if len(b.raws) > 0 && (b.ts != ts || len(b.raws) >= b.maxLeaves || b.bytes+size > b.maxBytes ||
+		field == fieldDelete && b.fields[len(b.fields)-1] == fieldUpdate) {
+		if err := b.flush(); err != nil {
+			return err
+		}
+	}
+	b.ts = ts
+	b.fields = append(b.fields, field)
+	b.raws = append(b.raws, raw)
+	b.bytes += size
+	return nil
+}
+
+func (b *batch) flush() error {
+	if len(b.raws) == 0 {
+		return nil
+	}
+	prefix := b.ss.prefixWire()
+	n := protowire.SizeTag(fieldTimestamp) + protowire.SizeVarint(uint64(b.ts)) + b.bytes
+	if prefix != nil {
+		n += protowire.SizeTag(fieldPrefix) + protowire.SizeBytes(len(prefix))
+	}
+	out := make([]byte, 0, protowire.SizeTag(fieldNotification)+protowire.SizeBytes(n))
+	out = protowire.AppendTag(out, fieldNotification, protowire.BytesType)
+	out = protowire.AppendVarint(out, uint64(n))
+	out = protowire.AppendTag(out, fieldTimestamp, protowire.VarintType)
+	out = protowire.AppendVarint(out, uint64(b.ts))
+	if prefix != nil {
+		out = protowire.AppendTag(out, fieldPrefix, protowire.BytesType)
+		out = protowire.AppendBytes(out, prefix)
+	}
+	for i, raw := range b.raws {
+		out = protowire.AppendTag(out, b.fields[i], protowire.BytesType)
+		out = protowire.AppendBytes(out, raw)
+	}
+	clear(b.raws)
+	b.fields, b.raws, b.bytes = b.fields[:0], b.raws[:0], 0
+	msg := &gpb.SubscribeResponse{}
+	msg.ProtoReflect().SetUnknown(out)
+	return b.ss.rpc.Send(msg)
+}
+
+// prefixWire is the encoded prefix of the session's Notifications, or nil.
+func (ss *session) prefixWire() []byte {
+	ss.prefixOnce.Do(func() {
+		if p := ss.t.prefix(); p != nil {
+			ss.prefix, _ = proto.Marshal(p)
+		}
+	})
+	return ss.prefix
+}

@@ -1,0 +1,95 @@
+package server
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	gpb "github.com/openconfig/gnmi/proto/gnmi"
+
+	"github.com/nwmo/nwmo/datastore"
+	"github.com/nwmo/nwmo/datastore/tree"
+)
+
+// Origins: elements are described by the OpenConfig models, which gNMI
+// makes the default origin; nwmo's own model answers to its module name.
+const (
+	originOpenConfig = "openconfig"
+	originOwn        = "nwmo"
+)
+
+// target is what a request's prefix.target addresses.
+type target struct {
+	// name is the datastore's name for it: "nwmo", "sim-0", or
+	// "sim-0@change42" for candidate change42's view of sim-0.
+	name      string
+	element   string // "nwmo" or the element's name
+	candidate string // "" for running
+	// echo is the prefix.target to put in responses: the client's own,
+	// and "" when it set none (gNMI §2.2.2.1).
+	echo string
+	sc   *tree.Schema
+}
+
+// own reports whether the target is nwmo's own model.
+func (t target) own() bool { return t.element == datastore.ServerTarget }
+
+// prefix is the prefix of the notifications sent for the target.
+func (t target) prefix() *gpb.Path {
+	if t.echo == "" {
+		return nil
+	}
+	return &gpb.Path{Target: t.echo}
+}
+
+// resolveTarget finds the target a request prefix names. An empty target
+// is nwmo; ELEMENT@CANDIDATE is a candidate's view of an element (which
+// need not exist yet: a candidate is created by its first write).
+func (s *Server) resolveTarget(prefix *gpb.Path) (target, error) {
+	name := prefix.GetTarget()
+	t := target{name: name, element: name, echo: name}
+	if i := strings.IndexByte(name, '@'); i >= 0 {
+		t.element, t.candidate = name[:i], name[i+1:]
+		if t.element == "" || t.candidate == "" {
+			return target{}, badRequest("target %q: write ELEMENT@CANDIDATE, e.g. sim-0@change42", name)
+		}
+	}
+	if t.element == "" {
+		t.element, t.name = datastore.ServerTarget, datastore.ServerTarget
+	}
+	known := s.store.Targets()
+	if !slices.Contains(known, t.element) {
+		return target{}, fmt.Errorf("%w: target %q is not managed; known targets: %s",
+			datastore.ErrNotFound, t.element, strings.Join(known, ", "))
+	}
+	if t.own() && t.candidate != "" {
+		return target{}, badRequest("target %q: nwmo's own configuration has no candidates; use target nwmo", name)
+	}
+	t.sc = s.store.Schema(t.name)
+	return t, nil
+}
+
+// checkOrigin checks the origin of a path against the target. An element
+// serves origin "openconfig" (the default, so "" too); nwmo serves its own
+// module's origin "nwmo", and "" or "openconfig" as well, since an empty
+// origin means "openconfig" and a client spelling out the default should
+// get what one leaving it out gets. The origin is set in the prefix or in
+// the path, never in both (gNMI path conventions).
+func checkOrigin(t target, prefix, p *gpb.Path) error {
+	po, o := prefix.GetOrigin(), p.GetOrigin()
+	if po != "" && o != "" {
+		return badRequest("path %s: origin is set both in the prefix (%q) and in the path (%q); set it in one place", formatPath(p), po, o)
+	}
+	if o == "" {
+		o = po
+	}
+	switch {
+	case o == "" || o == originOpenConfig:
+		return nil
+	case o == originOwn && t.own():
+		return nil
+	case t.own():
+		return badRequest("path %s: target nwmo serves origin %q (or %q, or none), not %q", formatPath(p), originOwn, originOpenConfig, o)
+	}
+	return badRequest("path %s: target %s serves origin %q (or none), not %q", formatPath(p), t.element, originOpenConfig, o)
+}
