@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"reflect"
-	"sort"
 
 	gpb "github.com/openconfig/gnmi/proto/gnmi"
 	"github.com/openconfig/ygot/ygot"
@@ -47,12 +46,12 @@ type Edit struct {
 	root    ygot.GoStruct
 	undo    []func()
 	changes []LeafChange
-	index   map[string]int // FormatPath of a leaf -> its entry in changes
+	ops     int // operations applied; with more than one a leaf may repeat
 }
 
 // NewEdit starts an edit of root.
 func (s *Schema) NewEdit(root ygot.GoStruct) *Edit {
-	return &Edit{s: s, root: root, index: map[string]int{}}
+	return &Edit{s: s, root: root}
 }
 
 // Undo reverts every operation applied so far, newest first.
@@ -60,14 +59,18 @@ func (e *Edit) Undo() {
 	for i := len(e.undo) - 1; i >= 0; i-- {
 		e.undo[i]()
 	}
-	e.undo, e.changes, e.index = nil, nil, map[string]int{}
+	e.undo, e.changes, e.ops = nil, nil, 0
 }
 
 // Changes are the net leaf changes of the edit, in the order leaves were
 // first touched; leaves set back to what they were are left out.
 func (e *Edit) Changes() []LeafChange {
-	out := make([]LeafChange, 0, len(e.changes))
-	for _, c := range e.changes {
+	changes := e.changes
+	if e.ops > 1 {
+		changes = coalesce(changes)
+	}
+	out := make([]LeafChange, 0, len(changes))
+	for _, c := range changes {
 		if !leafEqual(c.Old, c.New) {
 			out = append(out, c)
 		}
@@ -75,19 +78,32 @@ func (e *Edit) Changes() []LeafChange {
 	return out
 }
 
-func (e *Edit) record(path []*gpb.PathElem, f *Field, old, new reflect.Value) {
-	k := FormatPath(path)
-	if i, ok := e.index[k]; ok {
-		e.changes[i].New = new
-		return
+// coalesce merges the changes of a leaf that several operations touched:
+// its first old value and its last new one. One operation touches a leaf
+// once, so a single-operation edit needs none of this.
+func coalesce(changes []LeafChange) []LeafChange {
+	index := make(map[string]int, len(changes))
+	out := make([]LeafChange, 0, len(changes))
+	for _, c := range changes {
+		k := FormatPath(c.Path)
+		if i, ok := index[k]; ok {
+			out[i].New = c.New
+			continue
+		}
+		index[k] = len(out)
+		out = append(out, c)
 	}
-	e.index[k] = len(e.changes)
+	return out
+}
+
+func (e *Edit) record(path []*gpb.PathElem, f *Field, old, new reflect.Value) {
 	e.changes = append(e.changes, LeafChange{Path: path, Field: f, Old: old, New: new})
 }
 
 // Apply applies one operation. On error the tree may hold part of it: call
 // Undo to throw the whole edit away.
 func (e *Edit) Apply(op Op) error {
+	e.ops++
 	if op.Kind == Delete {
 		return e.delete(op.Path)
 	}
@@ -255,7 +271,7 @@ func (e *Edit) checkKeys(n Node, fresh reflect.Value) error {
 }
 
 // replace swaps the node's subtree for fresh, recording every leaf that
-// went away or changed.
+// went away or changed. The old subtree is kept whole for undo.
 func (e *Edit) replace(n Node, fresh reflect.Value) error {
 	old := n.Value()
 	var oldCopy reflect.Value
@@ -263,33 +279,85 @@ func (e *Edit) replace(n Node, fresh reflect.Value) error {
 		oldCopy = reflect.New(old.Type()).Elem()
 		oldCopy.Set(old)
 	}
-	before := map[string]LeafChange{}
-	e.s.NodeLeaves(n, func(p []*gpb.PathElem, f *Field, v reflect.Value) {
-		before[FormatPath(p)] = LeafChange{Path: p, Field: f, Old: v}
-	})
 	if n.IsRoot() {
 		snapshot := reflect.New(n.Parent.Elem().Type())
 		snapshot.Elem().Set(n.Parent.Elem())
 		n.Parent.Elem().Set(fresh.Elem())
 		e.undo = append(e.undo, func() { n.Parent.Elem().Set(snapshot.Elem()) })
-	} else {
-		n.Set(fresh)
-		e.undo = append(e.undo, func() { n.Set(oldCopy) })
+		e.diffStruct(e.s.Root, snapshot, n.Parent, nil)
+		return nil
 	}
-	after := n
-	e.s.NodeLeaves(after, func(p []*gpb.PathElem, f *Field, v reflect.Value) {
-		k := FormatPath(p)
-		if b, ok := before[k]; ok {
-			delete(before, k)
-			e.record(b.Path, f, b.Old, v)
-			return
-		}
-		e.record(p, f, reflect.Value{}, v)
-	})
-	for _, b := range sortedChanges(before) {
-		e.record(b.Path, b.Field, b.Old, reflect.Value{})
+	n.Set(fresh)
+	e.undo = append(e.undo, func() { n.Set(oldCopy) })
+	switch {
+	case n.IsEntry() || n.Field.Kind == Container:
+		e.diffStruct(n.Field.Struct, oldCopy, fresh, n.Path)
+	case n.Field.Kind == List:
+		e.diffList(n.Field, oldCopy, fresh, n.Path[:len(n.Path)-1])
 	}
 	return nil
+}
+
+// diffStruct records the difference of two versions of a struct (either
+// may be nil), leaf by leaf, walking both at once.
+func (e *Edit) diffStruct(st *Struct, old, new reflect.Value, path []*gpb.PathElem) {
+	oldOK := old.IsValid() && !old.IsNil()
+	newOK := new.IsValid() && !new.IsNil()
+	if !oldOK && !newOK {
+		return
+	}
+	for _, f := range st.Fields {
+		var ov, nv reflect.Value
+		if oldOK {
+			ov = old.Elem().Field(f.Index)
+		}
+		if newOK {
+			nv = new.Elem().Field(f.Index)
+		}
+		switch f.Kind {
+		case Leaf, LeafList, UnkeyedList:
+			op, np := ov.IsValid() && Present(ov), nv.IsValid() && Present(nv)
+			if (op || np) && !leafEqual(ov, nv) {
+				if !op {
+					ov = reflect.Value{}
+				}
+				if !np {
+					nv = reflect.Value{}
+				}
+				e.record(appendElem(path, &gpb.PathElem{Name: f.Name}), f, ov, nv)
+			}
+		case Container:
+			e.diffStruct(f.Struct, ov, nv, appendElem(path, &gpb.PathElem{Name: f.Name}))
+		case List:
+			e.diffList(f, ov, nv, path)
+		}
+	}
+}
+
+// diffList records the difference of two versions of a list's map.
+func (e *Edit) diffList(f *Field, old, new reflect.Value, parent []*gpb.PathElem) {
+	var keys []reflect.Value
+	if old.IsValid() && old.Len() > 0 {
+		keys = SortedKeys(f, old)
+	}
+	if new.IsValid() {
+		for _, k := range SortedKeys(f, new) {
+			if !old.IsValid() || !old.MapIndex(k).IsValid() {
+				keys = append(keys, k)
+			}
+		}
+	}
+	for _, k := range keys {
+		var ov, nv reflect.Value
+		if old.IsValid() {
+			ov = old.MapIndex(k)
+		}
+		if new.IsValid() {
+			nv = new.MapIndex(k)
+		}
+		p := appendElem(parent, &gpb.PathElem{Name: f.Name, Key: KeyMap(f, k)})
+		e.diffStruct(f.Struct, ov, nv, p)
+	}
 }
 
 // merge writes every leaf of fresh into the node's subtree, creating what
@@ -362,19 +430,6 @@ func isKey(st *Struct, f *Field) bool {
 		}
 	}
 	return false
-}
-
-func sortedChanges(m map[string]LeafChange) []LeafChange {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	out := make([]LeafChange, len(keys))
-	for i, k := range keys {
-		out[i] = m[k]
-	}
-	return out
 }
 
 // delete removes every node the path matches (it may hold wildcards);
