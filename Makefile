@@ -4,10 +4,12 @@
 
 GO        ?= go
 BIN       := $(CURDIR)/bin
-BINARIES  := nwmod
+BINARIES  := nwmod nwmo-sim
 GNMIC     := $(BIN)/gnmic
 DATA_DIR  ?= ./var/nwmo
 LISTEN    ?= 127.0.0.1:9339
+# Simulated elements (sim-0 ...) that make run starts inside nwmod.
+SIMS      ?= 3
 TEST_TIMEOUT ?= 45m
 # Packages whose tests need no race detector: the generated model tests are
 # single-threaded, and race instrumentation of the large generated packages
@@ -22,7 +24,7 @@ build:
 	$(GO) build -o $(BIN)/ $(addprefix ./cmd/,$(BINARIES))
 
 run: build
-	$(BIN)/nwmod --listen $(LISTEN) --data-dir $(DATA_DIR)
+	$(BIN)/nwmod --listen $(LISTEN) --data-dir $(DATA_DIR) --sim $(SIMS)
 
 # gnmic v0.37.0 lives in its own module (e2e/tools) so that nwmo's go.mod
 # stays free of its dependencies; the binary is cached in bin/.
@@ -42,7 +44,7 @@ test-race:
 
 BENCH ?= .
 bench:
-	$(GO) test -run '^$$' -bench '$(BENCH)' -benchtime 2s ./datastore/... ./server/... | tee bench.out
+	$(GO) test -run '^$$' -bench '$(BENCH)' -benchtime 2s ./datastore/... ./server/... ./clients/... | tee bench.out
 
 crash-test:
 	NWMO_CRASH_ROUNDS=100 $(GO) test -count=1 -run TestCrashRecovery -timeout 60m ./datastore/

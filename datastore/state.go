@@ -52,8 +52,8 @@ func (s *Store) UpdateState(n *gpb.Notification) error {
 	}
 	changes := edit.Changes()
 	for _, c := range changes {
-		// Keys come with the list entries a state path creates.
-		if c.Field.Config && !(c.Field.Key && !c.Old.IsValid()) {
+		// Keys come and go with the list entries state creates or deletes.
+		if c.Field.Config && !(c.Field.Key && (!c.Old.IsValid() || !c.New.IsValid())) {
 			edit.Undo()
 			st.mu.Unlock()
 			return fmt.Errorf("%w: target %s: %s is configuration; state updates may set state (config false) nodes only",

@@ -21,6 +21,7 @@ import (
 	"google.golang.org/grpc"
 
 	"github.com/nwmo/nwmo/cmd/internal/flagconfig"
+	"github.com/nwmo/nwmo/datastore"
 	"github.com/nwmo/nwmo/server"
 )
 
@@ -40,13 +41,19 @@ func main() {
 }
 
 type options struct {
-	listen     string
-	dataDir    string
-	tls        tlsOptions
-	maxMsg     int
-	logLevel   string
-	logFormat  string
-	shutdownIn time.Duration
+	listen        string
+	dataDir       string
+	tls           tlsOptions
+	maxMsg        int
+	maxSubs       int
+	maxClientSubs int
+	reqTimeout    time.Duration
+	minSample     time.Duration
+	subQueue      int
+	logLevel      string
+	logFormat     string
+	shutdownIn    time.Duration
+	sims          int
 }
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
@@ -60,9 +67,15 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.tls.key, "tls-key", "", "TLS private key `file` (PEM)")
 	fs.StringVar(&o.tls.ca, "tls-ca", "", "CA `file` (PEM); when set, clients must present a certificate it signed")
 	fs.IntVar(&o.maxMsg, "max-msg-size", server.MaxMessageSize, "largest gRPC message in `bytes`, either way")
+	fs.IntVar(&o.maxSubs, "max-subscriptions", server.MaxSubscriptions, "most Subscribe RPCs open at once, in `total`")
+	fs.IntVar(&o.maxClientSubs, "max-client-subscriptions", server.MaxClientSubscriptions, "most Subscribe RPCs open at once by one client (user and host)")
+	fs.DurationVar(&o.reqTimeout, "request-timeout", server.RequestTimeout, "deadline of a Get or Set (a client's shorter one wins)")
+	fs.DurationVar(&o.minSample, "min-sample-interval", server.MinSampleInterval, "shortest SAMPLE and heartbeat interval accepted; a sample_interval of 0 gets it")
+	fs.IntVar(&o.subQueue, "subscription-queue", server.SubscriptionQueue, "changed leaves that may wait for one slow subscriber before it is resynchronised instead")
 	fs.StringVar(&o.logLevel, "log-level", "info", "log `level`: debug, info, warn, error")
 	fs.StringVar(&o.logFormat, "log-format", "text", "log `format`: text or json")
 	fs.DurationVar(&o.shutdownIn, "shutdown-timeout", 10*time.Second, "how long to wait for RPCs to finish on SIGTERM")
+	fs.IntVar(&o.sims, "sim", 0, "start `N` simulated elements in-process, sim-0 to sim-N-1 on free loopback ports, and put them in the inventory")
 	fs.Usage = flagconfig.Usage(fs, "usage: nwmod [options]\n\nnwmod serves gNMI over a durable datastore of network element configurations.")
 	if err := flagconfig.Parse(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -110,16 +123,49 @@ func run(ctx context.Context, stopSignals func(), args []string, stderr io.Write
 	if err := checkPlaintext(o.listen, o.tls); err != nil {
 		return usageError{err}
 	}
-	gopts := server.GRPCOptions(o.maxMsg)
+	if err := os.MkdirAll(o.dataDir, 0o750); err != nil {
+		return fmt.Errorf("--data-dir: %w", err)
+	}
+	var creds grpc.ServerOption
 	if o.tls.enabled() {
-		creds, err := o.tls.transportCredentials()
+		c, err := o.tls.transportCredentials()
 		if err != nil {
 			return err
 		}
-		gopts = append(gopts, grpc.Creds(creds))
+		creds = grpc.Creds(c)
 	}
-	if err := os.MkdirAll(o.dataDir, 0o750); err != nil {
-		return fmt.Errorf("--data-dir: %w", err)
+
+	south, err := newSouthbound(o.sims, log)
+	if err != nil {
+		return err
+	}
+	store, err := datastore.Open(datastore.DefaultOptions(o.dataDir).WithLogger(log).WithPusher(south.manager))
+	if err != nil {
+		south.close()
+		return err
+	}
+	defer func() {
+		if err := store.Close(); err != nil {
+			log.Error("closing the datastore", "err", err)
+		}
+	}()
+	// Deferred after the store's Close, so it runs first.
+	defer south.close()
+	if err := south.start(ctx, store); err != nil {
+		return err
+	}
+	srv := server.New(store,
+		server.WithLogger(log),
+		server.WithMaxMessageSize(o.maxMsg),
+		server.WithMaxSubscriptions(o.maxSubs, o.maxClientSubs),
+		server.WithRequestTimeout(o.reqTimeout),
+		server.WithMinSampleInterval(o.minSample),
+		server.WithSubscriptionQueue(o.subQueue),
+	)
+	defer srv.Close()
+	gopts := srv.GRPCOptions()
+	if creds != nil {
+		gopts = append(gopts, creds)
 	}
 
 	lis, err := net.Listen("tcp", o.listen)
@@ -127,7 +173,7 @@ func run(ctx context.Context, stopSignals func(), args []string, stderr io.Write
 		return fmt.Errorf("listen: %w", err)
 	}
 	g := grpc.NewServer(gopts...)
-	server.New(server.WithLogger(log)).Register(g)
+	srv.Register(g)
 
 	served := make(chan error, 1)
 	go func() { served <- g.Serve(lis) }()
@@ -140,6 +186,10 @@ func run(ctx context.Context, stopSignals func(), args []string, stderr io.Write
 	}
 	stopSignals()
 	log.Info("shutting down", "timeout", o.shutdownIn.String())
+	// Subscriptions never end by themselves: end them first, so that the
+	// graceful stop waits only for Gets and Sets in flight. The datastore
+	// closes (deferred) once the gRPC server has stopped.
+	srv.Close()
 	stopped := make(chan struct{})
 	go func() { g.GracefulStop(); close(stopped) }()
 	select {
