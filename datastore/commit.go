@@ -78,6 +78,9 @@ type commitSpec struct {
 	extra func(*badger.Txn) error
 	// internal commits (rollbacks of a confirmed commit) pass the gate.
 	internal bool
+	// removed commits change elements that just left the inventory: they
+	// are never pushed.
+	removed bool
 }
 
 // lockedTarget is a target being changed by a commit.
@@ -87,7 +90,18 @@ type lockedTarget struct {
 	changes []tree.LeafChange
 }
 
+// commit runs one commit; when it removed elements from the inventory
+// whose on-remove policy is delete, their configurations are deleted
+// next, each by a commit of its own, once this one let go of the gate.
 func (s *Store) commit(ctx context.Context, spec commitSpec) (Result, error) {
+	res, dropped, err := s.commitGated(ctx, spec)
+	if err == nil {
+		s.deleteRemoved(ctx, spec.user, dropped)
+	}
+	return res, err
+}
+
+func (s *Store) commitGated(ctx context.Context, spec commitSpec) (res Result, dropped []string, err error) {
 	if !spec.internal {
 		if spec.confirm != nil {
 			s.gate.Lock()
@@ -97,12 +111,12 @@ func (s *Store) commit(ctx context.Context, spec commitSpec) (Result, error) {
 			defer s.gate.RUnlock()
 		}
 		if s.confirm != nil {
-			return Result{}, fmt.Errorf("%w: confirmed commit %q (commit %d) is pending; confirm or cancel it first",
+			return Result{}, nil, fmt.Errorf("%w: confirmed commit %q (commit %d) is pending; confirm or cancel it first",
 				ErrPrecondition, s.confirm.id, s.confirm.commit)
 		}
 	}
 	if err := ctx.Err(); err != nil {
-		return Result{}, err
+		return Result{}, nil, err
 	}
 
 	names := make([]string, 0, len(spec.parts))
@@ -114,8 +128,11 @@ func (s *Store) commit(ctx context.Context, spec commitSpec) (Result, error) {
 	order := make([]*lockedTarget, 0, len(names))
 	for _, n := range names {
 		t, err := s.lookup(n)
+		if spec.removed {
+			t, err = s.lookupRemoved(n)
+		}
 		if err != nil {
-			return Result{}, err
+			return Result{}, nil, err
 		}
 		lt := &lockedTarget{t: t}
 		locked[n] = lt
@@ -153,19 +170,19 @@ func (s *Store) commit(ctx context.Context, spec commitSpec) (Result, error) {
 	for _, lt := range order {
 		if err := s.apply(lt, spec.parts[lt.t.name]); err != nil {
 			undoAll()
-			return Result{}, err
+			return Result{}, nil, err
 		}
 		total += len(lt.changes)
 	}
 	if spec.check != nil {
 		if err := spec.check(locked); err != nil {
 			undoAll()
-			return Result{}, err
+			return Result{}, nil, err
 		}
 	}
 	now := s.opts.Now().UnixNano()
 	if total == 0 && spec.confirm == nil && spec.candidate == "" {
-		return Result{Time: now}, nil
+		return Result{Time: now}, nil, nil
 	}
 
 	h := Header{Time: now, User: spec.user, Message: spec.message, Candidate: spec.candidate,
@@ -178,7 +195,7 @@ func (s *Store) commit(ctx context.Context, spec commitSpec) (Result, error) {
 		tc, err := toTargetChange(lt.t.name, now, lt.changes)
 		if err != nil {
 			undoAll()
-			return Result{}, fmt.Errorf("%w: %v", ErrInvalid, err)
+			return Result{}, nil, fmt.Errorf("%w: %v", ErrInvalid, err)
 		}
 		h.Targets = append(h.Targets, lt.t.name)
 		changes = append(changes, tc)
@@ -195,11 +212,14 @@ func (s *Store) commit(ctx context.Context, spec commitSpec) (Result, error) {
 	body, err := encodeBody(changes)
 	if err != nil {
 		undoAll()
-		return Result{}, err
+		return Result{}, nil, err
 	}
 	h.ID = s.lastID.Add(1)
 
-	push := s.pushCommit(&h, changes)
+	var push *Commit
+	if !spec.removed {
+		push = s.pushCommit(&h, changes)
+	}
 	if push != nil {
 		final := h.Status
 		h.Status = StatusPrepared
@@ -209,7 +229,7 @@ func (s *Store) commit(ctx context.Context, spec commitSpec) (Result, error) {
 			undoAll()
 			s.fail(err)
 			s.seq.done(h.ID, nil)
-			return Result{}, err
+			return Result{}, nil, err
 		}
 		if err := s.pusher.Push(ctx, push); err != nil {
 			undoAll()
@@ -220,9 +240,9 @@ func (s *Store) commit(ctx context.Context, spec commitSpec) (Result, error) {
 			s.hist.add(h)
 			s.seq.done(h.ID, nil)
 			if isContextErr(err) {
-				return Result{}, err
+				return Result{}, nil, err
 			}
-			return Result{}, fmt.Errorf("%w: commit %d: %w", ErrPush, h.ID, err)
+			return Result{}, nil, fmt.Errorf("%w: commit %d: %w", ErrPush, h.ID, err)
 		}
 		h.Status = final
 		body = nil
@@ -236,8 +256,9 @@ func (s *Store) commit(ctx context.Context, spec commitSpec) (Result, error) {
 			lt.t.sinceSnap += len(lt.changes)
 		}
 	}
-	if _, ok := locked[ServerTarget]; ok {
-		s.refreshInventory(locked[ServerTarget].t.root)
+	if own, ok := locked[ServerTarget]; ok {
+		s.refreshInventory(own.t.root)
+		dropped = removedForDeletion(own.changes)
 	}
 	if spec.confirm != nil {
 		s.armConfirm(spec.confirm.ID, h)
@@ -254,14 +275,14 @@ func (s *Store) commit(ctx context.Context, spec commitSpec) (Result, error) {
 		// The change is applied in memory but not on disk: stop accepting
 		// anything until a restart brings memory back to what is durable.
 		s.fail(err)
-		return Result{}, err
+		return Result{}, nil, err
 	}
 	s.hist.add(h)
 	s.seq.done(h.ID, &Event{Header: h, Changes: changes})
 	for _, lt := range order {
 		s.maybeSnapshot(lt.t)
 	}
-	return Result{ID: h.ID, Time: now}, nil
+	return Result{ID: h.ID, Time: now}, dropped, nil
 }
 
 // writeFinal records the outcome of a pushed commit whose body is already

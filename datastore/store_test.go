@@ -255,3 +255,35 @@ func TestState(t *testing.T) {
 		t.Errorf("UpdateState of a config leaf: %v, want ErrInvalid", err)
 	}
 }
+
+func TestRemovePolicy(t *testing.T) {
+	dir := t.TempDir()
+	s := openStore(t, dir)
+	addElements(t, s, "keep-me", "drop-me")
+	mustSet(t, s, ServerTarget, update(t, "/targets/target[name=drop-me]/config/on-remove", strVal("delete")))
+	for _, e := range []string{"keep-me", "drop-me"} {
+		mustSet(t, s, e, update(t, "/system/config/hostname", strVal(e)))
+	}
+	mustSet(t, s, ServerTarget, del(t, "/targets/target[name=keep-me]"), del(t, "/targets/target[name=drop-me]"))
+	if got := s.Targets(); len(got) != 1 {
+		t.Fatalf("Targets() = %v after removing both", got)
+	}
+	hs := s.History(HistoryFilter{Target: "drop-me"})
+	if last := hs[len(hs)-1]; last.User != "test" || !strings.Contains(last.Message, "on-remove delete") {
+		t.Errorf("last commit on drop-me = %+v, want the deletion", last)
+	}
+	if len(s.History(HistoryFilter{Target: "keep-me"})) != 1 {
+		t.Errorf("keep-me's configuration was touched")
+	}
+	// Added back, each comes with what was kept, survives a restart too.
+	s.Close()
+	s = openStore(t, dir)
+	defer s.Close()
+	addElements(t, s, "keep-me", "drop-me")
+	if got := device(t, s, "keep-me").GetSystem().GetConfig().GetHostname(); got != "keep-me" {
+		t.Errorf("keep-me hostname = %q, want it kept", got)
+	}
+	if got := device(t, s, "drop-me").GetSystem().GetConfig().GetHostname(); got != "" {
+		t.Errorf("drop-me hostname = %q, want it deleted", got)
+	}
+}
