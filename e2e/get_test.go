@@ -3,6 +3,7 @@ package e2e
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -66,14 +67,23 @@ func TestGetGnmic(t *testing.T) {
 			}
 			return m
 		}
+		// The southbound publishes each element's state (connected,
+		// in-sync...) on nwmo shortly after it joins the inventory.
+		deadline := time.Now().Add(30 * time.Second)
+		for !tops(flatGet(t, addr, "-e", "proto", "--type", "STATE", "--path", "/"))["targets"] {
+			if time.Now().After(deadline) {
+				t.Fatal("no state of sim-0 under /targets on nwmo after 30s")
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
 		for _, tc := range []struct {
 			typ  string
 			want map[string]bool
 		}{
 			{"ALL", map[string]bool{"targets": true, "commits": true}},
 			{"CONFIG", map[string]bool{"targets": true}},
-			{"STATE", map[string]bool{"commits": true}},
-			{"OPERATIONAL", map[string]bool{"commits": true}},
+			{"STATE", map[string]bool{"targets": true, "commits": true}},
+			{"OPERATIONAL", map[string]bool{"targets": true, "commits": true}},
 		} {
 			got := tops(flatGet(t, addr, "-e", "proto", "--type", tc.typ, "--path", "/"))
 			if diff := cmp.Diff(tc.want, got); diff != "" {
