@@ -11,7 +11,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"os"
 	"os/signal"
@@ -93,21 +92,6 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 // command-line misuse.
 type usageError struct{ error }
 
-func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
-	var lv slog.Level
-	if err := lv.UnmarshalText([]byte(level)); err != nil {
-		return nil, fmt.Errorf("--log-level: %v", err)
-	}
-	hopts := &slog.HandlerOptions{Level: lv}
-	switch format {
-	case "text":
-		return slog.New(slog.NewTextHandler(w, hopts)), nil
-	case "json":
-		return slog.New(slog.NewJSONHandler(w, hopts)), nil
-	}
-	return nil, fmt.Errorf("--log-format %q: want text or json", format)
-}
-
 // run serves until ctx is done. stopSignals restores the default signal
 // handling, so that a second SIGINT or SIGTERM during a slow shutdown
 // kills the process at once.
@@ -116,7 +100,7 @@ func run(ctx context.Context, stopSignals func(), args []string, stderr io.Write
 	if err != nil {
 		return err
 	}
-	log, err := newLogger(stderr, o.logLevel, o.logFormat)
+	log, err := flagconfig.NewLogger(stderr, o.logLevel, o.logFormat)
 	if err != nil {
 		return usageError{err}
 	}

@@ -11,6 +11,8 @@ package flagconfig
 import (
 	"flag"
 	"fmt"
+	"io"
+	"log/slog"
 	"os"
 	"sort"
 	"strings"
@@ -111,4 +113,21 @@ func Usage(fs *flag.FlagSet, synopsis string) func() {
 			fmt.Fprintf(w, " [%s]\n", EnvName(f.Name))
 		})
 	}
+}
+
+// NewLogger returns the structured logger that the --log-level and
+// --log-format options of every command describe.
+func NewLogger(w io.Writer, level, format string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level: %v", err)
+	}
+	hopts := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, hopts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, hopts)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: want text or json", format)
 }
