@@ -49,12 +49,16 @@ bench:
 crash-test:
 	NWMO_CRASH_ROUNDS=100 $(GO) test -count=1 -run TestCrashRecovery -timeout 60m ./datastore/
 
+# The generated packages: the two model sets, and the small model the
+# validation tests use.
+GENERATED := gen datastore/validate/internal/testmodel
+
 gen:
-	$(GO) generate ./gen/...
+	$(GO) generate ./gen/... ./datastore/validate/internal/testmodel/
 
 # Regenerating on a clean checkout must change nothing.
 gen-check: gen
-	@git add -N gen && git diff --exit-code --stat -- gen || \
+	@git add -N $(GENERATED) && git diff --exit-code --stat -- $(GENERATED) || \
 		{ echo "gen-check: generated code differs from what is committed; run 'make gen' and commit" >&2; exit 1; }
 
 lint:
