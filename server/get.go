@@ -95,7 +95,7 @@ func (s *Server) get(ctx context.Context, req *gpb.GetRequest) (*gpb.GetResponse
 // getNodes is one update per node path matches, with its JSON value.
 func getNodes(sc *tree.Schema, root ygot.GoStruct, path []*gpb.PathElem, sel selection, ietf bool) ([]*gpb.Update, error) {
 	var ups []*gpb.Update
-	err := match(sc, root, path, func(n tree.Node) error {
+	err := sc.Match(root, path, func(n tree.Node) error {
 		b, ok, err := nodeJSON(sc, n, sel, ietf)
 		if err != nil || !ok {
 			return err
@@ -110,7 +110,7 @@ func getNodes(sc *tree.Schema, root ygot.GoStruct, path []*gpb.PathElem, sel sel
 // scalar value.
 func getLeaves(sc *tree.Schema, root ygot.GoStruct, path []*gpb.PathElem, sel selection) ([]*gpb.Update, error) {
 	var ups []*gpb.Update
-	err := match(sc, root, path, func(n tree.Node) error {
+	err := sc.Match(root, path, func(n tree.Node) error {
 		var err error
 		sc.NodeLeaves(n, func(p []*gpb.PathElem, f *tree.Field, v reflect.Value) {
 			if err != nil || !sel.keepPath(p) || !sel.keepLeaf(f) {

@@ -209,49 +209,6 @@ func stripModule(name string) string {
 	return name
 }
 
-// matchLen returns the length of the shortest head of path that the
-// pattern pat matches exactly, or -1.
-func matchLen(pat, path []*gpb.PathElem) int {
-	for k := 0; k <= len(path); k++ {
-		if matchExact(pat, path[:k]) {
-			return k
-		}
-	}
-	return -1
-}
-
-// matchExact reports whether the pattern pat matches all of path.
-func matchExact(pat, path []*gpb.PathElem) bool {
-	for i, pe := range pat {
-		if pe.GetName() == anyLevel {
-			for j := i; j <= len(path); j++ {
-				if matchExact(pat[i+1:], path[j:]) {
-					return true
-				}
-			}
-			return false
-		}
-		if i >= len(path) || !elemMatches(pe, path[i]) {
-			return false
-		}
-	}
-	return len(pat) == len(path)
-}
-
-// elemMatches reports whether one pattern element (not "...") matches
-// one path element.
-func elemMatches(pe, e *gpb.PathElem) bool {
-	if pe.GetName() != anyOne && pe.GetName() != e.GetName() {
-		return false
-	}
-	for k, v := range pe.GetKey() {
-		if v != anyOne && e.GetKey()[k] != v {
-			return false
-		}
-	}
-	return true
-}
-
 // concretePrefix is the part of a canonical path before its first
 // wildcard: a wildcard name or key, or a list step (not the last) that
 // leaves keys out.

@@ -38,24 +38,6 @@ func TestPatternCovers(t *testing.T) {
 	}
 }
 
-func TestMatchLen(t *testing.T) {
-	leaf := path(t, "/interfaces/interface[name=eth0]/config/mtu").Elem
-	for _, tc := range []struct {
-		pat  string
-		want int
-	}{
-		{"/.../config", 3},
-		{"/.../mtu", 4},
-		{"/interfaces/.../name", -1},
-		{"/.../interface", 2},
-		{"/...", 0},
-	} {
-		if got := matchLen(path(t, tc.pat).Elem, leaf); got != tc.want {
-			t.Errorf("matchLen(%s) = %d, want %d", tc.pat, got, tc.want)
-		}
-	}
-}
-
 func TestCheckSchema(t *testing.T) {
 	device, own, err := datastore.Models()
 	if err != nil {

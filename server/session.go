@@ -94,7 +94,7 @@ func (ss *session) read(subs []*subscription, fn func(sub *subscription, p []*gp
 	err = ss.s.view(ss.t, ownPartsFor(paths), func(root ygot.GoStruct, sc *tree.Schema) error {
 		ts = time.Now().UnixNano()
 		for _, sub := range subs {
-			err := match(sc, root, sub.path, func(n tree.Node) error {
+			err := sc.Match(root, sub.path, func(n tree.Node) error {
 				var err error
 				sc.NodeLeaves(n, func(p []*gpb.PathElem, f *tree.Field, v reflect.Value) {
 					if err == nil && sub.covers(p) {
