@@ -33,20 +33,9 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	err := run(ctx, os.Args[1:], os.Stderr)
-	switch {
-	case err == nil, errors.Is(err, flag.ErrHelp):
-	case errors.As(err, new(usageError)):
-		fmt.Fprintf(os.Stderr, "nwmo-sim: %v\n", err)
-		os.Exit(2)
-	default:
-		fmt.Fprintf(os.Stderr, "nwmo-sim: %v\n", err)
-		os.Exit(1)
-	}
+	flagconfig.Exit("nwmo-sim", run(ctx, os.Args[1:], os.Stderr))
 }
 
-// usageError is a mistake in the options: exit status 2.
-type usageError struct{ error }
 
 // crashExit is the exit status of a crash asked for with POST /crash.
 const crashExit = 3
@@ -88,13 +77,13 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil, err
 		}
-		return nil, usageError{err}
+		return nil, flagconfig.UsageError{Err: err}
 	}
 	if fs.NArg() > 0 {
-		return nil, usageError{fmt.Errorf("unexpected arguments %q (see --help)", fs.Args())}
+		return nil, flagconfig.UsageError{Err: fmt.Errorf("unexpected arguments %q (see --help)", fs.Args())}
 	}
 	if o.count < 1 {
-		return nil, usageError{fmt.Errorf("--count %d: want 1 or more", o.count)}
+		return nil, flagconfig.UsageError{Err: fmt.Errorf("--count %d: want 1 or more", o.count)}
 	}
 	return o, nil
 }
@@ -106,12 +95,12 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	log, err := flagconfig.NewLogger(stderr, o.logLevel, o.logFormat)
 	if err != nil {
-		return usageError{err}
+		return flagconfig.UsageError{Err: err}
 	}
 	var control net.Listener
 	if o.control != "" {
 		if err := checkLoopback(o.control); err != nil {
-			return usageError{err}
+			return flagconfig.UsageError{Err: err}
 		}
 		if control, err = net.Listen("tcp", o.control); err != nil {
 			return fmt.Errorf("--control: %w", err)

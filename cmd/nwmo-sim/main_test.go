@@ -13,6 +13,8 @@ import (
 
 	gpb "github.com/openconfig/gnmi/proto/gnmi"
 	"google.golang.org/grpc"
+
+	"github.com/nwmo/nwmo/cmd/internal/flagconfig"
 	"google.golang.org/grpc/credentials/insecure"
 )
 
@@ -24,7 +26,7 @@ func TestOptionErrors(t *testing.T) {
 		{"extra"},
 	} {
 		err := run(context.Background(), args, io.Discard)
-		if !errors.As(err, new(usageError)) {
+		if !errors.As(err, new(flagconfig.UsageError)) {
 			t.Errorf("nwmo-sim %v: %v, want a usage error", args, err)
 		}
 	}

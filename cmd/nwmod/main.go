@@ -27,16 +27,7 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	err := run(ctx, stop, os.Args[1:], os.Stderr)
-	switch {
-	case err == nil, errors.Is(err, flag.ErrHelp):
-	case errors.As(err, new(usageError)):
-		fmt.Fprintf(os.Stderr, "nwmod: %v\n", err)
-		os.Exit(2)
-	default:
-		fmt.Fprintf(os.Stderr, "nwmod: %v\n", err)
-		os.Exit(1)
-	}
+	flagconfig.Exit("nwmod", run(ctx, stop, os.Args[1:], os.Stderr))
 }
 
 type options struct {
@@ -80,17 +71,14 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil, err
 		}
-		return nil, usageError{err}
+		return nil, flagconfig.UsageError{Err: err}
 	}
 	if fs.NArg() > 0 {
-		return nil, usageError{fmt.Errorf("unexpected arguments %q (see --help)", fs.Args())}
+		return nil, flagconfig.UsageError{Err: fmt.Errorf("unexpected arguments %q (see --help)", fs.Args())}
 	}
 	return o, nil
 }
 
-// usageError is a mistake in the options: exit status 2, as for any
-// command-line misuse.
-type usageError struct{ error }
 
 // run serves until ctx is done. stopSignals restores the default signal
 // handling, so that a second SIGINT or SIGTERM during a slow shutdown
@@ -102,10 +90,10 @@ func run(ctx context.Context, stopSignals func(), args []string, stderr io.Write
 	}
 	log, err := flagconfig.NewLogger(stderr, o.logLevel, o.logFormat)
 	if err != nil {
-		return usageError{err}
+		return flagconfig.UsageError{Err: err}
 	}
 	if err := checkPlaintext(o.listen, o.tls); err != nil {
-		return usageError{err}
+		return flagconfig.UsageError{Err: err}
 	}
 	if err := os.MkdirAll(o.dataDir, 0o750); err != nil {
 		return fmt.Errorf("--data-dir: %w", err)

@@ -6,9 +6,13 @@
 // Precedence, highest first: command line, environment, config file, the
 // flag's default. The environment variable of flag "data-dir" is
 // NWMO_DATA_DIR; its config file key is "data-dir".
+//
+// It also holds the other conventions every nwmo command shares: the
+// logger its --log-level and --log-format describe, and its exit status.
 package flagconfig
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -130,4 +134,27 @@ func NewLogger(w io.Writer, level, format string) (*slog.Logger, error) {
 		return slog.New(slog.NewJSONHandler(w, hopts)), nil
 	}
 	return nil, fmt.Errorf("--log-format %q: want text or json", format)
+}
+
+// UsageError is a mistake in a command's options: it exits with status 2,
+// as command-line misuse does.
+type UsageError struct{ Err error }
+
+func (e UsageError) Error() string { return e.Err.Error() }
+func (e UsageError) Unwrap() error { return e.Err }
+
+// Exit ends a command after run returned err: status 0 for no error or
+// --help, 2 for a UsageError, 1 for any other failure, with the error
+// printed after the command's name.
+func Exit(cmd string, err error) {
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return
+	case errors.As(err, new(UsageError)):
+		fmt.Fprintf(os.Stderr, "%s: %v\n", cmd, err)
+		os.Exit(2)
+	default:
+		fmt.Fprintf(os.Stderr, "%s: %v\n", cmd, err)
+		os.Exit(1)
+	}
 }
