@@ -36,7 +36,6 @@ func main() {
 	flagconfig.Exit("nwmo-sim", run(ctx, os.Args[1:], os.Stderr))
 }
 
-
 // crashExit is the exit status of a crash asked for with POST /crash.
 const crashExit = 3
 

@@ -79,7 +79,6 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	return o, nil
 }
 
-
 // run serves until ctx is done. stopSignals restores the default signal
 // handling, so that a second SIGINT or SIGTERM during a slow shutdown
 // kills the process at once.
