@@ -48,7 +48,11 @@ func benchFixture(b *testing.B, opts ...Option) *fixture {
 // serve runs a gNMI server on a loopback port; stop runs after it stops.
 func serve(b *testing.B, g gpb.GNMIServer, stop func(), store *datastore.Store) *fixture {
 	b.Helper()
-	gs := grpc.NewServer(grpc.MaxRecvMsgSize(MaxMessageSize), grpc.MaxSendMsgSize(MaxMessageSize))
+	gopts := []grpc.ServerOption{grpc.MaxRecvMsgSize(MaxMessageSize), grpc.MaxSendMsgSize(MaxMessageSize)}
+	if s, ok := g.(*Server); ok {
+		gopts = s.GRPCOptions()
+	}
+	gs := grpc.NewServer(gopts...)
 	gpb.RegisterGNMIServer(gs, g)
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	gpb "github.com/openconfig/gnmi/proto/gnmi"
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/nwmo/nwmo/datastore"
@@ -205,6 +206,34 @@ type change struct {
 
 	encOnce [numEncodings]sync.Once
 	enc     [numEncodings][][]byte // parallel to leaves: encoded Update, or for a delete its Path
+
+	notesMu sync.Mutex
+	notes   map[string]*sharedNotes // by session.filterKey
+}
+
+// sharedNotes are the encoded SubscribeResponses that carry a change to
+// every subscriber of one filterKey, built once by the first of them.
+type sharedNotes struct {
+	once   sync.Once
+	msgs   [][]byte
+	leaves int // updates and deletes in msgs
+}
+
+// notesFor returns the change's encoded SubscribeResponses for the
+// subscribers of key, calling build for the first of them only.
+func (c *change) notesFor(key string, build func(*sharedNotes)) *sharedNotes {
+	c.notesMu.Lock()
+	if c.notes == nil {
+		c.notes = map[string]*sharedNotes{}
+	}
+	sn := c.notes[key]
+	if sn == nil {
+		sn = &sharedNotes{}
+		c.notes[key] = sn
+	}
+	c.notesMu.Unlock()
+	sn.once.Do(func() { build(sn) })
+	return sn
 }
 
 // changedLeaf is a leaf a commit updated or deleted.
@@ -212,6 +241,14 @@ type changedLeaf struct {
 	key  string // the path as a string: the coalescing key
 	path []*gpb.PathElem
 	del  bool
+}
+
+// field is the Notification field that carries the leaf.
+func (l *changedLeaf) field() protowire.Number {
+	if l.del {
+		return fieldDelete
+	}
+	return fieldUpdate
 }
 
 func newEvent(e *datastore.Event, store *datastore.Store, log *slog.Logger) *event {

@@ -147,5 +147,6 @@ func (s *Server) GRPCOptions() []grpc.ServerOption {
 		grpc.MaxRecvMsgSize(s.opts.maxMsg),
 		grpc.MaxSendMsgSize(s.opts.maxMsg),
 		grpc.MaxConcurrentStreams(math.MaxUint32),
+		grpc.ForceServerCodecV2(newCodec()),
 	}
 }

@@ -25,6 +25,8 @@ type session struct {
 
 	prefixOnce sync.Once
 	prefix     []byte
+	keyOnce    sync.Once
+	key        string // filterKey
 
 	updatesOnly bool
 	subs        []*subscription // all of them
@@ -227,14 +229,13 @@ const (
 // timestamp, sending one whenever it reaches the leaf count or byte limit.
 //
 // It writes the Notification's wire form itself: a commit's leaves are
-// encoded once (change.encoded) and copied into every subscriber's
-// Notification, where marshalling a Notification per subscriber would
+// encoded once (change.encoded) and copied into subscribers'
+// Notifications, where marshalling a Notification per subscriber would
 // encode each leaf once per subscriber and cost most of the server's time
-// with many subscribers. The bytes travel as the unknown fields of an
-// empty SubscribeResponse, which protobuf writes out verbatim: on the wire
-// it is the SubscribeResponse with that Notification.
+// with many subscribers.
 type batch struct {
-	ss        *session
+	prefix    []byte             // the Notifications' encoded prefix, or nil
+	emit      func([]byte) error // takes each encoded SubscribeResponse
 	ts        int64
 	fields    []protowire.Number
 	raws      [][]byte
@@ -243,9 +244,22 @@ type batch struct {
 	maxBytes  int
 }
 
+// newBatch returns a batch that sends its Notifications to the client.
 func (ss *session) newBatch() *batch {
+	return ss.newBatchTo(ss.sendEncoded)
+}
+
+// newBatchTo returns a batch of the session's Notifications that hands
+// each one, encoded, to emit.
+func (ss *session) newBatchTo(emit func([]byte) error) *batch {
 	// Half the message limit leaves room for what estimates miss.
-	return &batch{ss: ss, maxLeaves: ss.s.opts.notificationLimit, maxBytes: ss.s.opts.maxMsg / 2}
+	return &batch{prefix: ss.prefixWire(), emit: emit, maxLeaves: ss.s.opts.notificationLimit, maxBytes: ss.s.opts.maxMsg / 2}
+}
+
+// sendEncoded sends an encoded SubscribeResponse, which it does not
+// change: one encoding can go to many subscribers.
+func (ss *session) sendEncoded(out []byte) error {
+	return ss.rpc.SendMsg(newPreEncoded(out))
 }
 
 // add adds an encoded Update (field fieldUpdate) or Path of a delete
@@ -273,7 +287,7 @@ func (b *batch) flush() error {
 	if len(b.raws) == 0 {
 		return nil
 	}
-	prefix := b.ss.prefixWire()
+	prefix := b.prefix
 	n := protowire.SizeTag(fieldTimestamp) + protowire.SizeVarint(uint64(b.ts)) + b.bytes
 	if prefix != nil {
 		n += protowire.SizeTag(fieldPrefix) + protowire.SizeBytes(len(prefix))
@@ -293,9 +307,7 @@ func (b *batch) flush() error {
 	}
 	clear(b.raws)
 	b.fields, b.raws, b.bytes = b.fields[:0], b.raws[:0], 0
-	msg := &gpb.SubscribeResponse{}
-	msg.ProtoReflect().SetUnknown(out)
-	return b.ss.rpc.Send(msg)
+	return b.emit(out)
 }
 
 // prefixWire is the encoded prefix of the session's Notifications, or nil.

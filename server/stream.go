@@ -2,6 +2,10 @@ package server
 
 import (
 	"context"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -12,13 +16,15 @@ import (
 	"github.com/nwmo/nwmo/server/coalesce"
 )
 
-// pending is a changed leaf waiting for a STREAM subscriber, encoded: an
-// Update (field fieldUpdate) or the Path of a delete (fieldDelete), of the
-// change at ts.
+// pending is what waits for a STREAM subscriber in its queue: a changed
+// leaf, encoded as an Update (field fieldUpdate) or the Path of a delete
+// (fieldDelete), of the change at ts; or a whole change's encoded
+// SubscribeResponses, shared with other subscribers (notes).
 type pending struct {
 	ts    int64
 	field protowire.Number
 	raw   []byte
+	notes [][]byte
 }
 
 // stream serves a STREAM subscription. Two goroutines of the session's own
@@ -117,6 +123,7 @@ func (ss *session) stream() error {
 // subscriptions and queues the leaves they cover. It returns when ctx is
 // done (nil) or the feed ends (its error).
 func (ss *session) pump(ctx context.Context, in *inbox, q *coalesce.Queue[string, pending]) error {
+	var blocks uint64
 	for {
 		select {
 		case <-ctx.Done():
@@ -132,17 +139,27 @@ func (ss *session) pump(ctx context.Context, in *inbox, q *coalesce.Queue[string
 				if c.target != ss.t.element {
 					continue
 				}
+				// A subscriber that keeps up has nothing waiting: its
+				// change goes as a whole, in Notifications encoded once
+				// for every subscriber of the same filter. One that
+				// lags gets leaves to coalesce with what waits. (The
+				// pump is the queue's only producer: it stays empty
+				// until the insert.)
+				if q.Len() == 0 {
+					sn := c.notesFor(ss.filterKey(), func(sn *sharedNotes) { ss.encodeChange(c, sn) })
+					if sn.leaves > 0 {
+						blocks++
+						q.InsertWeighted(blockKey(blocks), pending{notes: sn.msgs}, sn.leaves)
+					}
+					continue
+				}
 				leaves, raws := c.encoded(ss.enc)
 				for i := range leaves {
 					l := &leaves[i]
 					if raws[i] == nil || !ss.wants(l.path) {
 						continue
 					}
-					field := fieldUpdate
-					if l.del {
-						field = fieldDelete
-					}
-					q.Insert(l.key, pending{ts: c.ts, field: field, raw: raws[i]})
+					q.Insert(l.key, pending{ts: c.ts, field: l.field(), raw: raws[i]})
 				}
 			}
 		}
@@ -150,6 +167,51 @@ func (ss *session) pump(ctx context.Context, in *inbox, q *coalesce.Queue[string
 			return err
 		}
 	}
+}
+
+// blockKey is the queue key of the n-th whole change queued: leaf keys
+// are paths and start with '/', so it is never one of them.
+func blockKey(n uint64) string {
+	return "\x00" + strconv.FormatUint(n, 10)
+}
+
+// encodeChange encodes what the session's ON_CHANGE subscriptions take of
+// a change as the SubscribeResponses to send.
+func (ss *session) encodeChange(c *change, sn *sharedNotes) {
+	b := ss.newBatchTo(func(out []byte) error {
+		sn.msgs = append(sn.msgs, out)
+		return nil
+	})
+	leaves, raws := c.encoded(ss.enc)
+	for i := range leaves {
+		if raws[i] != nil && ss.wants(leaves[i].path) {
+			sn.leaves++
+			_ = b.add(c.ts, leaves[i].field(), raws[i]) // emit never fails
+		}
+	}
+	_ = b.flush()
+}
+
+// filterKey names what the session's ON_CHANGE subscriptions take of a
+// change and how it is encoded: sessions with one key send a change in the
+// same SubscribeResponses.
+func (ss *session) filterKey() string {
+	ss.keyOnce.Do(func() {
+		var k strings.Builder
+		k.WriteString(ss.enc.String())
+		k.WriteByte(0)
+		k.Write(ss.prefixWire())
+		for _, sub := range ss.onChange {
+			k.WriteByte(0)
+			k.WriteString(tree.FormatPath(sub.path))
+			if sub.tops != nil {
+				k.WriteByte(1)
+				k.WriteString(strings.Join(slices.Sorted(maps.Keys(sub.tops)), ","))
+			}
+		}
+		ss.key = k.String()
+	})
+	return ss.key
 }
 
 // wants reports whether an ON_CHANGE subscription covers a leaf.
@@ -166,8 +228,19 @@ func (ss *session) wants(path []*gpb.PathElem) bool {
 func (ss *session) sendPending(items []pending) error {
 	b := ss.newBatch()
 	for _, it := range items {
-		if err := b.add(it.ts, it.field, it.raw); err != nil {
+		if it.notes == nil {
+			if err := b.add(it.ts, it.field, it.raw); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := b.flush(); err != nil {
 			return err
+		}
+		for _, m := range it.notes {
+			if err := ss.sendEncoded(m); err != nil {
+				return err
+			}
 		}
 	}
 	return b.flush()

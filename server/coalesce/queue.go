@@ -6,9 +6,10 @@
 // is already waiting replaces its value in place, so a consumer that falls
 // behind receives the latest value of each key once instead of every
 // intermediate one. Keys come out in the order they were first inserted.
-// Memory is bounded by the number of distinct keys waiting: when an insert
-// would exceed the limit the queue drops everything and records an
-// overflow, which the consumer sees on its next Drain and answers by
+// Memory is bounded by the weight of what waits: a value weighs 1 unless
+// inserted with a weight (a batch of leaves, say, weighs as many leaves).
+// When an insert would take the weight past the limit the queue drops
+// everything and records an overflow, which the consumer sees on its next Drain and answers by
 // resynchronising from the source of truth.
 //
 // It follows the design of github.com/openconfig/gnmi/coalesce, with a
@@ -29,37 +30,54 @@ type Queue[K comparable, V any] struct {
 	ready chan struct{} // holds a token while the queue has something to report
 
 	mu       sync.Mutex
-	order    []K     // keys in first-insertion order, from head on
-	head     int     // index in order of the next key out
-	vals     map[K]V // the latest value of every waiting key
-	overflow bool    // values were dropped since the last Drain
+	order    []K           // keys in first-insertion order, from head on
+	head     int           // index in order of the next key out
+	vals     map[K]slot[V] // the latest value of every waiting key
+	weight   int           // of all the waiting values
+	overflow bool          // values were dropped since the last Drain
 	closed   bool
 }
 
-// New returns a queue holding at most limit distinct keys; limit <= 0
-// means no limit.
-func New[K comparable, V any](limit int) *Queue[K, V] {
-	return &Queue[K, V]{limit: limit, ready: make(chan struct{}, 1), vals: map[K]V{}}
+type slot[V any] struct {
+	v V
+	w int
 }
 
-// Insert queues v under k, replacing the value of k if it is still
-// waiting. It reports false when the insert overflowed the queue, which
-// then holds nothing but the overflow mark, or when the queue is closed.
+// New returns a queue holding values of at most limit weight in all;
+// limit <= 0 means no limit.
+func New[K comparable, V any](limit int) *Queue[K, V] {
+	return &Queue[K, V]{limit: limit, ready: make(chan struct{}, 1), vals: map[K]slot[V]{}}
+}
+
+// Insert queues v under k, with weight 1, replacing the value of k if it
+// is still waiting. It reports false when the insert overflowed the queue,
+// which then holds nothing but the overflow mark, or when the queue is
+// closed.
 func (q *Queue[K, V]) Insert(k K, v V) bool {
+	return q.InsertWeighted(k, v, 1)
+}
+
+// InsertWeighted is Insert of a value that weighs w (at least 1).
+func (q *Queue[K, V]) InsertWeighted(k K, v V, w int) bool {
+	w = max(w, 1)
 	q.mu.Lock()
 	if q.closed {
 		q.mu.Unlock()
 		return false
 	}
+	old, waiting := q.vals[k]
 	ok := true
-	if _, waiting := q.vals[k]; waiting {
-		q.vals[k] = v
-	} else if q.limit > 0 && len(q.vals) >= q.limit {
+	switch {
+	case q.limit > 0 && q.weight-old.w+w > q.limit:
 		q.dropLocked()
 		q.overflow = true
 		ok = false
-	} else {
-		q.vals[k] = v
+	case waiting:
+		q.vals[k] = slot[V]{v, w}
+		q.weight += w - old.w
+	default:
+		q.vals[k] = slot[V]{v, w}
+		q.weight += w
 		q.order = append(q.order, k)
 	}
 	q.mu.Unlock()
@@ -80,7 +98,7 @@ func (q *Queue[K, V]) Overflow() {
 
 func (q *Queue[K, V]) dropLocked() {
 	clear(q.vals)
-	q.order, q.head = nil, 0
+	q.order, q.head, q.weight = nil, 0, 0
 }
 
 func (q *Queue[K, V]) signal() {
@@ -109,7 +127,9 @@ func (q *Queue[K, V]) Drain(dst []V, max int) (out []V, overflowed bool) {
 		n = max
 	}
 	for _, k := range q.order[q.head : q.head+n] {
-		dst = append(dst, q.vals[k])
+		s := q.vals[k]
+		dst = append(dst, s.v)
+		q.weight -= s.w
 		delete(q.vals, k)
 	}
 	var zero K

@@ -10,6 +10,7 @@ import (
 type op struct {
 	insert string // key; "" means drain
 	val    int
+	weight int // of an insert; 0 inserts with Insert
 	max    int // of a drain
 }
 
@@ -36,13 +37,25 @@ func TestQueue(t *testing.T) {
 			[]drained{{Vals: []int{4}, Overflow: true}, {}}},
 		{"updating a waiting key never overflows", 2, []op{{insert: "a", val: 1}, {insert: "b", val: 2}, {insert: "b", val: 3}, {}},
 			[]drained{{Vals: []int{1, 3}}}},
+		{"weights count against the limit", 5, []op{{insert: "a", val: 1, weight: 3}, {insert: "b", val: 2}, {insert: "c", val: 3}, {}},
+			[]drained{{Vals: []int{1, 2, 3}}}},
+		{"a heavy insert overflows", 5, []op{{insert: "a", val: 1, weight: 3}, {insert: "b", val: 2}, {insert: "c", val: 3, weight: 2}, {}},
+			[]drained{{Overflow: true}}},
+		{"drained weight is free again", 3, []op{{insert: "a", val: 1, weight: 3}, {}, {insert: "b", val: 2, weight: 3}, {}},
+			[]drained{{Vals: []int{1}}, {Vals: []int{2}}}},
+		{"a new value of a key replaces its weight", 4, []op{{insert: "a", val: 1, weight: 3}, {insert: "a", val: 2}, {insert: "b", val: 3, weight: 3}, {}},
+			[]drained{{Vals: []int{2, 3}}}},
 		{"empty", 0, []op{{}}, []drained{{}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			q := New[string, int](tc.limit)
 			var got []drained
 			for _, o := range tc.ops {
-				if o.insert != "" {
+				switch {
+				case o.insert != "" && o.weight > 0:
+					q.InsertWeighted(o.insert, o.val, o.weight)
+					continue
+				case o.insert != "":
 					q.Insert(o.insert, o.val)
 					continue
 				}
