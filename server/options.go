@@ -27,7 +27,7 @@ const (
 	// interval; a sample re-reads the subscribed subtree, so a shorter one
 	// would let one client keep a core busy.
 	MinSampleInterval = 100 * time.Millisecond
-	// SubscriptionQueue is the default number of distinct leaves that may
+	// SubscriptionQueue is the default number of changed leaves that may
 	// wait for a slow subscriber before it is resynchronised instead.
 	SubscriptionQueue = 100_000
 )
@@ -115,10 +115,10 @@ func WithMinSampleInterval(d time.Duration) Option {
 	}
 }
 
-// WithSubscriptionQueue sets how many distinct changed leaves may wait for
-// one subscriber; beyond that the subscriber is resynchronised with the
-// current state instead, so that memory stays bounded. n <= 0 keeps the
-// default.
+// WithSubscriptionQueue sets how many changed leaves may wait for one
+// subscriber (a whole commit counts as many as it holds); beyond that the
+// subscriber is resynchronised with the current state instead, so that
+// memory stays bounded. n <= 0 keeps the default.
 func WithSubscriptionQueue(n int) Option {
 	return func(o *options) {
 		if n > 0 {
