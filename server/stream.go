@@ -5,7 +5,6 @@ import (
 	"maps"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -197,19 +196,29 @@ func (ss *session) encodeChange(c *change, sn *sharedNotes) {
 // same SubscribeResponses.
 func (ss *session) filterKey() string {
 	ss.keyOnce.Do(func() {
-		var k strings.Builder
-		k.WriteString(ss.enc.String())
-		k.WriteByte(0)
-		k.Write(ss.prefixWire())
+		// Each part is preceded by its length: no two different filters
+		// can spell the same key, whatever bytes their paths hold.
+		var k []byte
+		part := func(s string) {
+			k = strconv.AppendInt(k, int64(len(s)), 10)
+			k = append(k, ':')
+			k = append(k, s...)
+		}
+		part(ss.enc.String())
+		part(string(ss.prefixWire()))
 		for _, sub := range ss.onChange {
-			k.WriteByte(0)
-			k.WriteString(tree.FormatPath(sub.path))
-			if sub.tops != nil {
-				k.WriteByte(1)
-				k.WriteString(strings.Join(slices.Sorted(maps.Keys(sub.tops)), ","))
+			part(tree.FormatPath(sub.path))
+			if sub.tops == nil {
+				part("*")
+				continue
+			}
+			tops := slices.Sorted(maps.Keys(sub.tops))
+			k = append(strconv.AppendInt(k, int64(len(tops)), 10), '#')
+			for _, t := range tops {
+				part(t)
 			}
 		}
-		ss.key = k.String()
+		ss.key = string(k)
 	})
 	return ss.key
 }
