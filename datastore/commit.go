@@ -85,9 +85,10 @@ type commitSpec struct {
 
 // lockedTarget is a target being changed by a commit.
 type lockedTarget struct {
-	t       *target
-	edit    *tree.Edit
-	changes []tree.LeafChange
+	t        *target
+	edit     *tree.Edit
+	changes  []tree.LeafChange
+	prepared *validate.Prepared // to record the changes in t's index
 }
 
 // commit runs one commit; when it removed elements from the inventory
@@ -251,7 +252,7 @@ func (s *Store) commitGated(ctx context.Context, spec commitSpec) (res Result, d
 	// Decided: the change is in, the index follows it, readers may see it.
 	for _, lt := range order {
 		if len(lt.changes) > 0 {
-			lt.t.index.Apply(lt.changes)
+			lt.prepared.Apply()
 			lt.t.version = h.ID
 			lt.t.sinceSnap += len(lt.changes)
 		}
@@ -318,7 +319,8 @@ func (s *Store) apply(lt *lockedTarget, ops []tree.Op) error {
 	if err := configOnly(t.name, lt.changes); err != nil {
 		return err
 	}
-	if err := t.index.Check(t.root, lt.changes); err != nil {
+	var err error
+	if lt.prepared, err = t.index.Prepare(t.root, lt.changes); err != nil {
 		return fmt.Errorf("%w: target %s: %w", ErrInvalid, t.name, err)
 	}
 	return nil

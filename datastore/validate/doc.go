@@ -27,6 +27,10 @@
 //     cand.Apply(edit.Changes())
 //     }
 //
+// Prepare is Check returning the edit's effect on the index, which
+// Prepared.Apply records without working it out a second time: the commit
+// path uses it.
+//
 // What is checked mirrors ygot v0.36.0 (ytypes.Validate and
 // ValidateLeafRefData), including where ygot is lenient or odd; value.go
 // and leafref.go list the rules. Like ygot, this package does not evaluate

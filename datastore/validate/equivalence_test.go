@@ -150,7 +150,15 @@ func TestEquivalence(t *testing.T) {
 		if step%25 == 0 {
 			before = dump(ix)
 		}
-		mine := ix.Check(root, changes)
+		// Every other step goes through Prepare and Prepared.Apply: the
+		// fresh index below checks both ways of recording a change.
+		var mine error
+		var prepared *Prepared
+		if step%2 == 1 {
+			prepared, mine = ix.Prepare(root, changes)
+		} else {
+			mine = ix.Check(root, changes)
+		}
 		if before != "" && dump(ix) != before {
 			t.Fatalf("seed %d step %d: Check modified the index", seed, step)
 		}
@@ -170,7 +178,11 @@ func TestEquivalence(t *testing.T) {
 					t.Fatalf("seed %d step %d: applying to a clone changed the original", seed, step)
 				}
 			}
-			ix.Apply(changes)
+			if prepared != nil {
+				prepared.Apply()
+			} else {
+				ix.Apply(changes)
+			}
 		} else {
 			rejected++
 			for _, v := range mine.(*Error).Violations {

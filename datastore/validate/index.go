@@ -91,6 +91,14 @@ func (v *Validator) NewIndex(root ygot.GoStruct) (*Index, error) {
 // every offending path. Check does not modify ix; its cost grows with the
 // number of changes, not with the size of the tree.
 func (ix *Index) Check(root ygot.GoStruct, changes []tree.LeafChange) error {
+	_, err := ix.Prepare(root, changes)
+	return err
+}
+
+// Prepare is Check, and returns for a valid edit what it changes in the
+// index, to record with Prepared.Apply once the edit is committed: the
+// edit's changes are worked out once, not again for Apply.
+func (ix *Index) Prepare(root ygot.GoStruct, changes []tree.LeafChange) (*Prepared, error) {
 	v := ix.v
 	var errs violations
 	chs := v.normalize(changes, &errs)
@@ -101,8 +109,22 @@ func (ix *Index) Check(root ygot.GoStruct, changes []tree.LeafChange) error {
 	v.checkStructure(root, chs, &errs)
 	d := ix.delta(chs, &errs)
 	ix.verify(d, &errs)
-	return errs.err()
+	if err := errs.err(); err != nil {
+		return nil, err
+	}
+	return &Prepared{ix: ix, d: d}, nil
 }
+
+// Prepared is a valid edit's effect on the index it was checked against.
+type Prepared struct {
+	ix *Index
+	d  *delta
+}
+
+// Apply records the edit in the index. The index must not have changed
+// since Prepare; the tree may have (the effect holds values, not
+// references into it).
+func (p *Prepared) Apply() { p.ix.merge(p.d) }
 
 // Apply records committed changes in the index: those of an edit that
 // Check accepted, before the tree is edited again (the new values of
