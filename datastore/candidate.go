@@ -127,7 +127,8 @@ func (s *Store) editCandidate(ctx context.Context, element, cand, user string, o
 		edit.Undo()
 		return Result{}, err
 	}
-	if err := ce.index.Check(ce.root, changes); err != nil {
+	prepared, err := ce.index.Prepare(ce.root, changes)
+	if err != nil {
 		edit.Undo()
 		return Result{}, fmt.Errorf("%w: target %s@%s: %w", ErrInvalid, element, cand, err)
 	}
@@ -140,6 +141,7 @@ func (s *Store) editCandidate(ctx context.Context, element, cand, user string, o
 		edit.Undo()
 		return Result{}, err
 	}
+	prepared.Apply()
 	ce.record(ops, changes)
 	if fresh {
 		c.elements[element] = ce
@@ -148,9 +150,9 @@ func (s *Store) editCandidate(ctx context.Context, element, cand, user string, o
 	return Result{Time: now}, nil
 }
 
-// record adds a validated write to the candidate's view of an element.
+// record adds a validated write, already in the candidate's index, to
+// its view of an element.
 func (ce *candidateElement) record(ops []tree.Op, changes []tree.LeafChange) {
-	ce.index.Apply(changes)
 	ce.ops = append(ce.ops, ops...)
 	for _, ch := range changes {
 		ce.changed[tree.FormatPath(ch.Path)] = true

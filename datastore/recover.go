@@ -359,6 +359,8 @@ func (s *Store) replayCandidateWrite(c *candidate, req *gpb.SetRequest) error {
 			return err
 		}
 	}
-	ce.record(ops, edit.Changes())
+	changes := edit.Changes()
+	ce.index.Apply(changes)
+	ce.record(ops, changes)
 	return nil
 }

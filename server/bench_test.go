@@ -48,9 +48,10 @@ func benchFixture(b *testing.B, opts ...Option) *fixture {
 // serve runs a gNMI server on a loopback port; stop runs after it stops.
 func serve(b *testing.B, g gpb.GNMIServer, stop func(), store *datastore.Store) *fixture {
 	b.Helper()
+	srv, isNwmo := g.(*Server)
 	gopts := []grpc.ServerOption{grpc.MaxRecvMsgSize(MaxMessageSize), grpc.MaxSendMsgSize(MaxMessageSize)}
-	if s, ok := g.(*Server); ok {
-		gopts = s.GRPCOptions()
+	if isNwmo {
+		gopts = srv.GRPCOptions()
 	}
 	gs := grpc.NewServer(gopts...)
 	gpb.RegisterGNMIServer(gs, g)
@@ -59,10 +60,7 @@ func serve(b *testing.B, g gpb.GNMIServer, stop func(), store *datastore.Store) 
 		b.Fatal(err)
 	}
 	go gs.Serve(lis)
-	f := &fixture{store: store, addr: lis.Addr().String()}
-	if s, ok := g.(*Server); ok {
-		f.srv = s
-	}
+	f := &fixture{store: store, addr: lis.Addr().String(), srv: srv}
 	f.c = dialBench(b, f.addr)
 	b.Cleanup(func() {
 		gs.Stop()

@@ -9,8 +9,8 @@
 // Memory is bounded by the weight of what waits: a value weighs 1 unless
 // inserted with a weight (a batch of leaves, say, weighs as many leaves).
 // When an insert would take the weight past the limit the queue drops
-// everything and records an overflow, which the consumer sees on its next Drain and answers by
-// resynchronising from the source of truth.
+// everything and records an overflow, which the consumer sees on its next
+// Drain and answers by resynchronising from the source of truth.
 //
 // It follows the design of github.com/openconfig/gnmi/coalesce, with a
 // bound, a value per key, and a channel to select on instead of a blocking
