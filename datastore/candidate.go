@@ -8,7 +8,6 @@ import (
 	"strings"
 	"sync"
 
-	badger "github.com/dgraph-io/badger/v4"
 	gpb "github.com/openconfig/gnmi/proto/gnmi"
 	"github.com/openconfig/ygot/ygot"
 	"google.golang.org/protobuf/proto"
@@ -186,12 +185,7 @@ func (s *Store) persistCandidateWrite(name string, hdr CandidateInfo, seq uint64
 	if err != nil {
 		return err
 	}
-	return s.db.Update(func(txn *badger.Txn) error {
-		if err := txn.Set(candidateKey(name), hb); err != nil {
-			return err
-		}
-		return txn.Set(u64(candidateOpPrefix(name), seq), ob)
-	})
+	return s.journal.writeWait([]write{setKey(candidateKey(name), hb), setKey(u64(candidateOpPrefix(name), seq), ob)})
 }
 
 // opsToSetRequest and setRequestOps convert between operations and the
@@ -255,7 +249,7 @@ func (s *Store) Discard(name string) error {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if err := s.db.Update(func(txn *badger.Txn) error { return txn.Delete(candidateKey(name)) }); err != nil {
+	if err := s.journal.writeWait([]write{delKey(candidateKey(name))}); err != nil {
 		return err
 	}
 	return s.deletePrefix(candidateOpPrefix(name))
@@ -287,7 +281,7 @@ func (s *Store) CommitCandidate(ctx context.Context, name, user, message string,
 	res, err := s.commit(ctx, commitSpec{
 		user: user, message: message, candidate: name, confirm: confirm, parts: parts,
 		check: func(map[string]*lockedTarget) error { return s.checkRebase(c) },
-		extra: func(txn *badger.Txn) error { return txn.Delete(candidateKey(name)) },
+		extra: []write{delKey(candidateKey(name))},
 	})
 	if err != nil {
 		return res, err

@@ -8,7 +8,6 @@ import (
 	"sort"
 	"time"
 
-	badger "github.com/dgraph-io/badger/v4"
 	gpb "github.com/openconfig/gnmi/proto/gnmi"
 
 	"github.com/nwmo/nwmo/datastore/tree"
@@ -74,8 +73,8 @@ type commitSpec struct {
 	// check runs with every target locked and applied, before anything is
 	// written; a candidate commit checks its base there.
 	check func(locked map[string]*lockedTarget) error
-	// extra adds writes to the commit's final Badger transaction.
-	extra func(*badger.Txn) error
+	// extra are writes made with the commit's record, atomically.
+	extra []write
 	// internal commits (rollbacks of a confirmed commit) pass the gate.
 	internal bool
 	// removed commits change elements that just left the inventory: they
@@ -224,9 +223,7 @@ func (s *Store) commitGated(ctx context.Context, spec commitSpec) (res Result, d
 	if push != nil {
 		final := h.Status
 		h.Status = StatusPrepared
-		durable := make(chan error, 1)
-		s.writeCommit(&h, body, nil, func(err error) { durable <- err })
-		if err := <-durable; err != nil {
+		if err := s.writeCommitWait(&h, body); err != nil {
 			undoAll()
 			s.fail(err)
 			s.seq.done(h.ID, nil)
@@ -264,15 +261,17 @@ func (s *Store) commitGated(ctx context.Context, spec commitSpec) (res Result, d
 	if spec.confirm != nil {
 		s.armConfirm(spec.confirm.ID, h)
 	}
-	durable := make(chan error, 1)
+	var lsn uint64
 	if body != nil {
-		s.writeCommit(&h, body, spec.extra, func(err error) { durable <- err })
+		lsn, err = s.writeCommit(&h, body, spec.extra)
 	} else {
-		s.writeFinal(h, spec.extra, func(err error) { durable <- err })
+		lsn, err = s.writeFinal(h, spec.extra)
 	}
 	unlock()
-
-	if err := <-durable; err != nil {
+	if err == nil {
+		err = s.journal.wait(lsn)
+	}
+	if err != nil {
 		// The change is applied in memory but not on disk: stop accepting
 		// anything until a restart brings memory back to what is durable.
 		s.fail(err)
@@ -286,23 +285,14 @@ func (s *Store) commitGated(ctx context.Context, spec commitSpec) (res Result, d
 	return Result{ID: h.ID, Time: now}, dropped, nil
 }
 
-// writeFinal records the outcome of a pushed commit whose body is already
-// on disk; done is called once it is durable.
-func (s *Store) writeFinal(h Header, extra func(*badger.Txn) error, done func(error)) {
+// writeFinal writes the outcome of a pushed commit whose body is already
+// on disk; it is durable once the journal's wait for the LSN returns.
+func (s *Store) writeFinal(h Header, extra []write) (uint64, error) {
 	hb, err := json.Marshal(h)
 	if err != nil {
-		done(err)
-		return
+		return 0, err
 	}
-	s.logw.submit(len(hb), func(txn *badger.Txn) error {
-		if err := txn.Set(headerKey(h.ID), hb); err != nil {
-			return err
-		}
-		if extra != nil {
-			return extra(txn)
-		}
-		return nil
-	}, done)
+	return s.journal.write(append([]write{setKey(headerKey(h.ID), hb)}, extra...))
 }
 
 // apply applies a target's operations to its live tree and validates the

@@ -26,7 +26,8 @@ import (
 // the same directory and checks that every acknowledged commit is there
 // and that no commit is partly visible. Each commit writes the value K to
 // three leaves at once, and every 25th one replaces 12,000 interfaces (a
-// change that spans several Badger transactions), so that a torn commit would show.
+// change that spans several Badger transactions and is larger than a log
+// segment), so that a torn commit would show.
 
 const crashChildEnv = "NWMO_CRASH_CHILD_DIR"
 
@@ -39,7 +40,11 @@ func TestMain(m *testing.M) {
 }
 
 func crashChild(dir string) {
-	s, err := Open(DefaultOptions(dir).WithSnapshotEvery(20_000))
+	// Small log segments, so that kills land while segments are switched,
+	// released and recycled too.
+	opts := DefaultOptions(dir).WithSnapshotEvery(20_000)
+	opts.JournalSegmentSize = 1 << 20
+	s, err := Open(opts)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "child open:", err)
 		os.Exit(3)
@@ -183,7 +188,9 @@ func TestCrashRecovery(t *testing.T) {
 			t.Fatalf("round %d: child failed: %s", round, stderr.String())
 		}
 
-		s, err := Open(DefaultOptions(dir).WithLogger(testLogger(t)))
+		opts := DefaultOptions(dir).WithLogger(testLogger(t))
+		opts.JournalSegmentSize = 1 << 20
+		s, err := Open(opts)
 		if err != nil {
 			t.Fatalf("round %d: reopening after SIGKILL: %v", round, err)
 		}

@@ -24,6 +24,9 @@ type Options struct {
 	// DefaultConfirmTimeout is the rollback timer of a confirmed commit
 	// that gives none (the OpenConfig specification says 10 minutes).
 	DefaultConfirmTimeout time.Duration
+	// JournalSegmentSize is the size of the write-ahead log's segments;
+	// zero means 64 MiB.
+	JournalSegmentSize int64
 	// Now is the clock, replaceable in tests.
 	Now func() time.Time
 }

@@ -9,12 +9,10 @@ import (
 )
 
 // The Badger key space. Every commit is a header under its id and a body
-// in chunks; the header is written last (with the last chunks, in one
-// Badger transaction), so a commit exists after a crash only if all of it
-// does. Chunking keeps each Badger transaction far below its size limit
-// (about 15% of a memtable, ~9.6 MiB by default) whatever the size of the
-// change: a 100,000-interface replace is many transactions, and still one
-// atomic commit.
+// in chunks, all written as one journal entry: a commit is in Badger after
+// a crash whole, or not at all. Chunking keeps each value far below the
+// size of a Badger transaction (about 15% of a memtable, ~9.6 MiB by
+// default), which the journal splits a large entry into.
 const (
 	prefixHeader      = 'm' // m<id>                -> Header (JSON)
 	prefixBody        = 'b' // b<id><chunk>         -> body chunk
@@ -22,10 +20,11 @@ const (
 	prefixSnapChunk   = 'S' // S<target>\x00<gen><chunk> -> snapshot chunk (JSON_IETF of the tree)
 	prefixCandidate   = 'c' // c<name>              -> candidateHeader (JSON)
 	prefixCandidateOp = 'C' // C<name>\x00<seq>     -> one candidate write (a SetRequest)
+	prefixJournal     = 'w' // w                    -> LSN of the last journal entry in Badger
 
 	chunkSize    = 1 << 20 // bytes of body per Badger entry
-	chunksPerTxn = 4       // body chunks per Badger transaction
-	maxOpsPerTxn = 10_000  // deletes per Badger transaction when cleaning up
+	chunksPerTxn = 4       // snapshot chunks per Badger transaction
+	maxOpsPerTxn = 10_000  // deletes per journal entry when cleaning up
 )
 
 func u64(b []byte, v uint64) []byte { return binary.BigEndian.AppendUint64(b, v) }
@@ -57,60 +56,35 @@ func chunks(body []byte) [][]byte {
 	return append(out, body)
 }
 
-// writeCommit makes a commit durable: the leading body chunks in
-// transactions of their own (synchronously), then the last chunks, the
-// header and extra writes in one transaction, committed asynchronously;
-// done is called once it is on disk. Badger groups concurrent commits
-// into one fsync.
-func (s *Store) writeCommit(h *Header, body []byte, extra func(*badger.Txn) error, done func(error)) {
+// writeCommit writes a commit, its body chunks, its header and extra
+// writes, as one journal entry; it is durable once the journal's wait for
+// the LSN returns. Concurrent commits share one fdatasync.
+func (s *Store) writeCommit(h *Header, body []byte, extra []write) (uint64, error) {
 	parts := chunks(body)
 	h.Chunks = len(parts)
-	for len(parts) > chunksPerTxn {
-		batch := parts[:chunksPerTxn]
-		start := h.Chunks - len(parts)
-		err := s.db.Update(func(txn *badger.Txn) error {
-			for i, c := range batch {
-				if err := txn.Set(bodyKey(h.ID, start+i), c); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			done(fmt.Errorf("writing commit %d: %w", h.ID, err))
-			return
-		}
-		parts = parts[chunksPerTxn:]
-	}
-	start := h.Chunks - len(parts)
 	hb, err := json.Marshal(h)
 	if err != nil {
-		done(err)
-		return
+		return 0, err
 	}
-	size := len(hb)
-	for _, c := range parts {
-		size += len(c)
+	writes := make([]write, 0, len(parts)+1+len(extra))
+	for i, c := range parts {
+		writes = append(writes, setKey(bodyKey(h.ID, i), c))
 	}
-	s.logw.submit(size, func(txn *badger.Txn) error {
-		for i, c := range parts {
-			if err := txn.Set(bodyKey(h.ID, start+i), c); err != nil {
-				return err
-			}
-		}
-		if err := txn.Set(headerKey(h.ID), hb); err != nil {
-			return err
-		}
-		if extra != nil {
-			return extra(txn)
-		}
-		return nil
-	}, func(err error) {
-		if err != nil {
-			err = fmt.Errorf("writing commit %d: %w", h.ID, err)
-		}
-		done(err)
-	})
+	writes = append(append(writes, setKey(headerKey(h.ID), hb)), extra...)
+	lsn, err := s.journal.write(writes)
+	if err != nil {
+		return 0, fmt.Errorf("writing commit %d: %w", h.ID, err)
+	}
+	return lsn, nil
+}
+
+// writeCommitWait writes a commit and waits until it is durable.
+func (s *Store) writeCommitWait(h *Header, body []byte) error {
+	lsn, err := s.writeCommit(h, body, nil)
+	if err == nil {
+		err = s.journal.wait(lsn)
+	}
+	return err
 }
 
 // writeHeader rewrites a commit's header (its status changed), waiting for
@@ -120,23 +94,21 @@ func (s *Store) writeHeader(h Header, sync bool) error {
 	if err != nil {
 		return err
 	}
-	result := make(chan error, 1)
-	s.logw.submit(len(hb), func(txn *badger.Txn) error {
-		return txn.Set(headerKey(h.ID), hb)
-	}, func(err error) {
-		if err != nil {
-			s.log.Error("writing commit status", "id", h.ID, "status", h.Status, "err", err)
-		}
-		result <- err
-	})
-	if sync {
-		return <-result
+	lsn, err := s.journal.write([]write{setKey(headerKey(h.ID), hb)})
+	if err == nil && sync {
+		err = s.journal.wait(lsn)
 	}
-	return nil
+	if err != nil {
+		s.log.Error("writing commit status", "id", h.ID, "status", h.Status, "err", err)
+	}
+	return err
 }
 
 // readBody reads the change of commit h.
 func (s *Store) readBody(h Header) ([]TargetChange, error) {
+	if err := s.journal.barrier(); err != nil {
+		return nil, err
+	}
 	var body []byte
 	err := s.db.View(func(txn *badger.Txn) error {
 		for i := 0; i < h.Chunks; i++ {
@@ -156,33 +128,33 @@ func (s *Store) readBody(h Header) ([]TargetChange, error) {
 	return decodeBody(body)
 }
 
-// deletePrefix removes every key under prefix, in bounded transactions.
+// deletePrefix removes every key under prefix, in bounded journal
+// entries.
 func (s *Store) deletePrefix(prefix []byte) error {
+	if err := s.journal.barrier(); err != nil {
+		return err
+	}
 	for {
-		var keys [][]byte
+		var dels []write
 		err := s.db.View(func(txn *badger.Txn) error {
 			opts := badger.DefaultIteratorOptions
 			opts.PrefetchValues = false
 			opts.Prefix = prefix
 			it := txn.NewIterator(opts)
 			defer it.Close()
-			for it.Rewind(); it.Valid() && len(keys) < maxOpsPerTxn; it.Next() {
-				keys = append(keys, it.Item().KeyCopy(nil))
+			for it.Rewind(); it.Valid() && len(dels) < maxOpsPerTxn; it.Next() {
+				dels = append(dels, delKey(it.Item().KeyCopy(nil)))
 			}
 			return nil
 		})
-		if err != nil || len(keys) == 0 {
+		if err != nil || len(dels) == 0 {
 			return err
 		}
-		err = s.db.Update(func(txn *badger.Txn) error {
-			for _, k := range keys {
-				if err := txn.Delete(k); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
+		if err := s.journal.writeWait(dels); err != nil {
+			return err
+		}
+		// The next scan must see these deletes.
+		if err := s.journal.barrier(); err != nil {
 			return err
 		}
 	}

@@ -66,9 +66,6 @@ func (s *Store) recover() error {
 		return err
 	}
 	s.refreshInventory(s.targets[ServerTarget].root)
-	if err := s.dropOrphanBodies(); err != nil {
-		return err
-	}
 	if err := s.loadCandidates(); err != nil {
 		return err
 	}
@@ -251,38 +248,6 @@ func (s *Store) replay(h Header) (int, error) {
 		n++
 	}
 	return n, nil
-}
-
-// dropOrphanBodies deletes body chunks whose commit has no header: a large
-// commit that was being written when the process died.
-func (s *Store) dropOrphanBodies() error {
-	var orphans []uint64
-	err := s.db.View(func(txn *badger.Txn) error {
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{prefixBody}})
-		defer it.Close()
-		var last uint64
-		for it.Rewind(); it.Valid(); it.Next() {
-			id := binary.BigEndian.Uint64(it.Item().Key()[1:9])
-			if id == last {
-				continue
-			}
-			last = id
-			if _, ok := s.hist.get(id); !ok {
-				orphans = append(orphans, id)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	for _, id := range orphans {
-		s.log.Warn("dropping an incomplete commit left by a crash", "commit", id)
-		if err := s.deletePrefix(u64([]byte{prefixBody}, id)); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // loadCandidates replays every open candidate's writes on a copy of the

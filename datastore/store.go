@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 
@@ -16,13 +17,13 @@ import (
 
 // Store is the datastore. It is safe for concurrent use.
 type Store struct {
-	opts   Options
-	log    *slog.Logger
-	db     *badger.DB
-	logw   *logWriter
-	device *Model // the elements' OpenConfig model
-	own    *Model // nwmo's own model
-	pusher Pusher
+	opts    Options
+	log     *slog.Logger
+	db      *badger.DB
+	journal *journal
+	device  *Model // the elements' OpenConfig model
+	own     *Model // nwmo's own model
+	pusher  Pusher
 
 	mu          sync.RWMutex
 	targets     map[string]*target // nwmo, the elements, and kept ones
@@ -96,9 +97,16 @@ func Open(opts Options) (*Store, error) {
 		hist:        newHistory(),
 		stop:        make(chan struct{}),
 	}
-	s.logw = newLogWriter(db)
+	jdir := ""
+	if !opts.InMemory {
+		jdir = filepath.Join(opts.Dir, journalDir)
+	}
+	if s.journal, err = openJournal(db, jdir, opts.JournalSegmentSize, opts.Logger, s.fail); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("opening the datastore's write-ahead log: %w", err)
+	}
 	if err := s.recover(); err != nil {
-		s.logw.close()
+		s.journal.close()
 		db.Close()
 		return nil, err
 	}
@@ -121,10 +129,10 @@ func (s *Store) Close() error {
 	s.gate.Unlock()
 	s.wg.Wait()
 	s.snapshotAll()
-	s.logw.close()
+	jerr := s.journal.close()
 	s.feed.close()
 	s.stateFeed.close()
-	return s.db.Close()
+	return errors.Join(jerr, s.db.Close())
 }
 
 func (s *Store) usable() error {

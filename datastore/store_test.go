@@ -177,7 +177,7 @@ func TestRecoveryReplaysLog(t *testing.T) {
 	// Skip Close's final snapshot: drop the store as a crash would.
 	s.closed.Store(true)
 	close(s.stop)
-	s.logw.close()
+	s.journal.close()
 	s.db.Close()
 
 	s = openStore(t, dir)
@@ -210,7 +210,7 @@ func TestLargeCommit(t *testing.T) {
 	s.wg.Wait()
 	s.closed.Store(true)
 	close(s.stop)
-	s.logw.close()
+	s.journal.close()
 	s.db.Close()
 
 	s = openStore(t, dir, func(o Options) Options { return o.WithSnapshotEvery(1 << 30) })

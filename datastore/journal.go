@@ -1,0 +1,470 @@
+package datastore
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	badger "github.com/dgraph-io/badger/v4"
+
+	"github.com/nwmo/nwmo/datastore/wal"
+)
+
+// journal is the group commit. A commit queues its entry while it holds
+// its targets' locks (so that entries are in commit order), lets the locks
+// go, and waits for the entry to be durable: the first waiter finding no
+// sync under way writes every entry queued so far to the write-ahead log
+// and syncs it, on its own goroutine, and wakes the others it covered;
+// whoever is still waiting after that goes next. An
+// applier goroutine writes durable entries to Badger behind the log, many
+// commits in one Badger transaction, with the LSN of the last entry
+// applied. On start-up, the log's entries after that LSN are written to
+// Badger again: Badger holds everything acknowledged once the journal is
+// open.
+//
+// Measured here, with 16 committers: Badger syncing its memtable once per
+// transaction, with each write passed between three goroutines, took
+// about 310 µs a cycle; handing entries to a log-writing goroutine cost
+// two goroutine wake-ups per commit, which under load weighed more than
+// the fdatasync itself (about 100 µs on a preallocated segment).
+//
+// An in-memory store has no log: an entry is durable once applied.
+type journal struct {
+	db     *badger.DB
+	log    *wal.Log // nil in memory
+	logger *slog.Logger
+	wake   chan struct{} // entries are ready for the applier
+	kick   chan struct{} // a reader waits for the applier
+	done   chan struct{} // the applier stopped
+	// failed is called when Badger refuses entries already acknowledged:
+	// they are safe in the log, but the store must stop until a restart
+	// replays them.
+	failed func(error)
+
+	mu         sync.Mutex
+	cond       *sync.Cond
+	closed     bool
+	next       uint64   // the LSN of the next entry
+	unsynced   []*entry // queued for the log, in LSN order
+	syncing    bool     // a waiter is writing and syncing the log
+	durable    uint64   // the last entry durable (acknowledged)
+	ready      []*entry // durable, waiting for the applier, in LSN order
+	readyBytes int
+	applied    uint64 // the last entry in Badger
+	err        error  // once set, the journal takes nothing more
+}
+
+// entry is one atomic group of writes: all of them are in Badger after a
+// crash, or none.
+type entry struct {
+	writes  []write
+	payload []byte // the writes, encoded for the log
+	size    int
+	lsn     uint64
+}
+
+// write sets or deletes one Badger key.
+type write struct {
+	key, value []byte
+	del        bool
+}
+
+func setKey(k, v []byte) write { return write{key: k, value: v} }
+func delKey(k []byte) write    { return write{key: k, del: true} }
+
+const (
+	journalDir    = "journal"
+	maxApplyBytes = 8 << 20  // written to Badger at once, whatever the interval
+	maxReadyBytes = 64 << 20 // durable but not in Badger: writers wait beyond this
+	applyInterval = 10 * time.Millisecond
+)
+
+// journalKey holds the LSN of the last log entry written to Badger.
+var journalKey = []byte{prefixJournal}
+
+// openJournal opens the journal over db, first writing to Badger what
+// the log in dir holds beyond it; dir "" is an in-memory store's.
+func openJournal(db *badger.DB, dir string, segmentSize int64, logger *slog.Logger, failed func(error)) (*journal, error) {
+	j := &journal{db: db, logger: logger, failed: failed, next: 1,
+		wake: make(chan struct{}, 1), kick: make(chan struct{}, 1), done: make(chan struct{})}
+	j.cond = sync.NewCond(&j.mu)
+	if dir != "" {
+		if err := j.replay(dir, segmentSize); err != nil {
+			return nil, err
+		}
+	}
+	go j.apply()
+	return j, nil
+}
+
+// replay opens the log and writes its entries after Badger's last to
+// Badger, durably, before anything else reads Badger.
+func (j *journal) replay(dir string, segmentSize int64) error {
+	after, err := j.lastApplied()
+	if err != nil {
+		return err
+	}
+	wb := j.db.NewWriteBatch()
+	defer wb.Cancel()
+	last, replayed := after, 0
+	log, err := wal.Open(dir, after, segmentSize, func(lsn uint64, payload []byte) error {
+		ws, err := decodeWrites(payload)
+		if err != nil {
+			return fmt.Errorf("write-ahead log entry %d: %w", lsn, err)
+		}
+		last, replayed = lsn, replayed+1
+		return writeBatch(wb, ws)
+	})
+	if err != nil {
+		return err
+	}
+	if replayed > 0 {
+		err = wb.Set(journalKey, binary.BigEndian.AppendUint64(nil, last))
+		if err == nil {
+			err = wb.Flush()
+		}
+		if err != nil {
+			log.Close()
+			return fmt.Errorf("writing the write-ahead log to the datastore: %w", err)
+		}
+		j.logger.Info("write-ahead log replayed", "entries", replayed, "last", last)
+	}
+	if err := log.Release(last); err != nil {
+		j.logger.Warn("releasing write-ahead log segments", "err", err)
+	}
+	j.log, j.next, j.durable, j.applied = log, last+1, last, last
+	return nil
+}
+
+func (j *journal) lastApplied() (uint64, error) {
+	var lsn uint64
+	err := j.db.View(func(txn *badger.Txn) error {
+		item, err := txn.Get(journalKey)
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		return item.Value(func(v []byte) error {
+			if len(v) != 8 {
+				return fmt.Errorf("journal position has %d bytes", len(v))
+			}
+			lsn = binary.BigEndian.Uint64(v)
+			return nil
+		})
+	})
+	return lsn, err
+}
+
+// write queues one entry for the log: all of its writes are in Badger
+// after a crash, or none. It returns the entry's LSN, for wait. Entries
+// are logged in the order of the calls to write.
+func (j *journal) write(writes []write) (uint64, error) {
+	e := &entry{writes: writes}
+	for _, w := range writes {
+		e.size += len(w.key) + len(w.value)
+	}
+	if j.log != nil {
+		e.payload = encodeWrites(writes, e.size)
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	for j.readyBytes > maxReadyBytes && j.err == nil {
+		j.cond.Wait() // Badger is far behind
+	}
+	switch {
+	case j.err != nil:
+		return 0, j.err
+	case j.closed:
+		return 0, ErrClosed
+	}
+	e.lsn = j.next
+	j.next++
+	if j.log == nil {
+		j.readyLocked([]*entry{e})
+	} else {
+		j.unsynced = append(j.unsynced, e)
+	}
+	return e.lsn, nil
+}
+
+// wait returns once entry lsn is durable. The first waiter finding no
+// sync under way writes every entry queued so far to the log with one
+// write and one fdatasync, for everyone. Only one goroutine at a time
+// writes the log, and a write never lands in a page the previous sync is
+// still writing back, which would wait for it.
+func (j *journal) wait(lsn uint64) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	for j.durable < lsn && j.err == nil {
+		if j.log == nil || j.syncing {
+			j.cond.Wait()
+			continue
+		}
+		j.syncing = true
+		batch := j.unsynced
+		j.unsynced = nil
+		j.mu.Unlock()
+		err := j.logBatch(batch)
+		j.mu.Lock()
+		j.syncing = false
+		if err != nil {
+			j.fail(err)
+			break
+		}
+		j.durable = batch[len(batch)-1].lsn
+		j.readyLocked(batch)
+		j.cond.Broadcast()
+	}
+	if j.durable >= lsn {
+		return nil
+	}
+	return j.err
+}
+
+// logBatch appends entries to the log and syncs it.
+func (j *journal) logBatch(batch []*entry) error {
+	payloads := make([][]byte, len(batch))
+	for i, e := range batch {
+		payloads[i] = e.payload
+		e.payload = nil
+	}
+	first, err := j.log.Append(payloads)
+	if err != nil {
+		// The log may hold part of the batch: nothing can be appended
+		// after it, and a restart replays what is whole.
+		return err
+	}
+	if first != batch[0].lsn {
+		return fmt.Errorf("log assigned LSN %d to entry %d", first, batch[0].lsn)
+	}
+	return j.log.Sync()
+}
+
+// writeWait writes one entry and waits until it is durable.
+func (j *journal) writeWait(writes []write) error {
+	lsn, err := j.write(writes)
+	if err != nil {
+		return err
+	}
+	return j.wait(lsn)
+}
+
+// readyLocked hands durable entries to the applier. Called with j.mu held.
+func (j *journal) readyLocked(es []*entry) {
+	j.ready = append(j.ready, es...)
+	for _, e := range es {
+		j.readyBytes += e.size
+	}
+	signal(j.wake)
+}
+
+// fail stops the journal after a write failed. Called with j.mu held.
+func (j *journal) fail(err error) {
+	if j.err == nil {
+		j.err = fmt.Errorf("datastore journal: %w", err)
+	}
+	j.cond.Broadcast()
+}
+
+// apply is the applier: it writes durable entries to Badger and releases
+// the log segments Badger then holds. With a log, it lets entries gather
+// for applyInterval, unless much is waiting or a reader needs Badger up to
+// date: each Badger write ends in a sync, which competes for the disk
+// with the log's, which commits wait for. In memory, entries are written
+// as they come, since they are durable only then.
+func (j *journal) apply() {
+	defer close(j.done)
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	for {
+		<-j.wake
+		j.mu.Lock()
+		hurry := j.log == nil || j.closed || j.readyBytes >= maxApplyBytes
+		j.mu.Unlock()
+		if !hurry {
+			timer.Reset(applyInterval)
+			select {
+			case <-timer.C:
+			case <-j.kick:
+				timer.Stop()
+			}
+		}
+		j.mu.Lock()
+		batch, closed := j.ready, j.closed
+		j.ready, j.readyBytes = nil, 0
+		j.mu.Unlock()
+		if len(batch) > 0 {
+			j.applyBatch(batch)
+		}
+		if closed {
+			return
+		}
+	}
+}
+
+func (j *journal) applyBatch(batch []*entry) {
+	err := j.toBadger(batch)
+	last := batch[len(batch)-1].lsn
+	j.mu.Lock()
+	if err != nil {
+		j.fail(err)
+	} else {
+		j.applied = last
+		if j.log == nil {
+			j.durable = last
+		}
+	}
+	j.cond.Broadcast()
+	j.mu.Unlock()
+	switch {
+	case err != nil && j.log != nil:
+		j.failed(err)
+	case err == nil && j.log != nil:
+		if err := j.log.Release(last); err != nil {
+			j.logger.Warn("releasing write-ahead log segments", "err", err)
+		}
+	}
+}
+
+// toBadger writes entries to Badger with the LSN of the last; Badger
+// splits them into as many transactions as it needs.
+func (j *journal) toBadger(batch []*entry) error {
+	wb := j.db.NewWriteBatch()
+	defer wb.Cancel()
+	for _, e := range batch {
+		if err := writeBatch(wb, e.writes); err != nil {
+			return fmt.Errorf("writing to the datastore: %w", err)
+		}
+	}
+	if err := wb.Set(journalKey, binary.BigEndian.AppendUint64(nil, batch[len(batch)-1].lsn)); err != nil {
+		return fmt.Errorf("writing to the datastore: %w", err)
+	}
+	if err := wb.Flush(); err != nil {
+		return fmt.Errorf("writing to the datastore: %w", err)
+	}
+	return nil
+}
+
+func writeBatch(wb *badger.WriteBatch, ws []write) error {
+	for _, w := range ws {
+		var err error
+		if w.del {
+			err = wb.Delete(w.key)
+		} else {
+			err = wb.Set(w.key, w.value)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// barrier waits until everything durable so far is in Badger, for those
+// who read Badger.
+func (j *journal) barrier() error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	target := j.durable
+	if j.applied < target {
+		signal(j.kick)
+	}
+	for j.applied < target && j.err == nil {
+		j.cond.Wait()
+	}
+	return j.err
+}
+
+// close syncs what is written, waits for it to be in Badger, stops the
+// applier and closes the log. Nothing may be written after.
+func (j *journal) close() error {
+	j.mu.Lock()
+	last := j.next - 1
+	j.mu.Unlock()
+	err := j.wait(last)
+	j.mu.Lock()
+	j.closed = true
+	j.mu.Unlock()
+	signal(j.wake)
+	signal(j.kick)
+	<-j.done
+	if j.log == nil {
+		return err
+	}
+	if err == nil {
+		if err := j.log.Release(j.applied); err != nil {
+			j.logger.Warn("releasing write-ahead log segments", "err", err)
+		}
+	}
+	return errors.Join(err, j.log.Close())
+}
+
+// signal wakes whoever waits on c, if no wake-up is pending already.
+func signal(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
+}
+
+// encodeWrites encodes writes for the log: per write, a kind byte (0 set,
+// 1 delete), the key and, for a set, the value, each after its length as
+// a uvarint.
+func encodeWrites(ws []write, size int) []byte {
+	b := make([]byte, 0, size+len(ws)*(1+2*binary.MaxVarintLen32))
+	for _, w := range ws {
+		if w.del {
+			b = append(b, 1)
+		} else {
+			b = append(b, 0)
+		}
+		b = binary.AppendUvarint(b, uint64(len(w.key)))
+		b = append(b, w.key...)
+		if !w.del {
+			b = binary.AppendUvarint(b, uint64(len(w.value)))
+			b = append(b, w.value...)
+		}
+	}
+	return b
+}
+
+var errBadEntry = errors.New("malformed journal entry")
+
+func decodeWrites(b []byte) ([]write, error) {
+	var ws []write
+	field := func() ([]byte, error) {
+		n, k := binary.Uvarint(b)
+		if k <= 0 || n > uint64(len(b)-k) {
+			return nil, errBadEntry
+		}
+		v := b[k : k+int(n) : k+int(n)]
+		b = b[k+int(n):]
+		return v, nil
+	}
+	for len(b) > 0 {
+		kind := b[0]
+		b = b[1:]
+		key, err := field()
+		if err != nil {
+			return nil, err
+		}
+		switch kind {
+		case 0:
+			v, err := field()
+			if err != nil {
+				return nil, err
+			}
+			ws = append(ws, setKey(key, v))
+		case 1:
+			ws = append(ws, delKey(key))
+		default:
+			return nil, errBadEntry
+		}
+	}
+	return ws, nil
+}
