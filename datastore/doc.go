@@ -5,9 +5,12 @@
 // the watch feed that subscribers and the southbound read.
 //
 // Reads are served from memory: each target's running configuration is a
-// ygot-generated tree. Badger, on real files, is the durable log and the
-// recovery source: a commit writes its exact change (never the whole tree)
-// and per-target snapshots bound the work of a restart.
+// ygot-generated tree. A commit writes its exact change (never the whole
+// tree) to nwmo's own write-ahead log (package wal), synced once for
+// every commit waiting at that moment, and Badger, on real files, gets it
+// a few milliseconds later: Badger is the recovery source, the log brings
+// it up to date at start-up, and per-target snapshots bound the work of a
+// restart.
 //
 //	s, err := datastore.Open(datastore.DefaultOptions(dir))
 //	res, err := s.Set(ctx, datastore.Request{Target: "sim-0", User: "alice", Ops: ops})
