@@ -70,7 +70,7 @@ func (m *Manager) decode(ns []*gpb.Notification) (leaves, error) {
 		prefix := n.GetPrefix().GetElem()
 		for _, u := range n.GetUpdate() {
 			p := joinPath(prefix, u.GetPath().GetElem())
-			f := fieldAt(sc, p)
+			f := sc.FieldAt(p)
 			if len(p) > 0 && (f == nil || f.Kind == tree.Leaf && !f.Config) {
 				continue
 			}
@@ -80,23 +80,6 @@ func (m *Manager) decode(ns []*gpb.Notification) (leaves, error) {
 		}
 	}
 	return configLeaves(sc, root)
-}
-
-// fieldAt returns the schema node of a data path, or nil when the schema
-// has none.
-func fieldAt(sc *tree.Schema, p []*gpb.PathElem) *tree.Field {
-	st := sc.Root
-	var f *tree.Field
-	for _, e := range p {
-		if st == nil {
-			return nil
-		}
-		if f = st.Child(e.GetName()); f == nil {
-			return nil
-		}
-		st = f.Struct
-	}
-	return f
 }
 
 // drift is how an element's configuration differs from running, and the

@@ -27,7 +27,7 @@ func (e *element) onNotification(n *gpb.Notification) {
 	var configGone [][]*gpb.PathElem
 	for _, u := range n.GetUpdate() {
 		p := joinPath(prefix, u.GetPath().GetElem())
-		f := fieldAt(sc, p)
+		f := sc.FieldAt(p)
 		switch {
 		case f == nil:
 		case f.Kind == tree.Leaf || f.Kind == tree.LeafList:
@@ -46,7 +46,7 @@ func (e *element) onNotification(n *gpb.Notification) {
 	}
 	for _, d := range n.GetDelete() {
 		p := joinPath(prefix, d.GetElem())
-		f := fieldAt(sc, p)
+		f := sc.FieldAt(p)
 		if len(p) > 0 && f == nil {
 			continue
 		}

@@ -18,10 +18,9 @@ import (
 // go, and waits for the entry to be durable: the first waiter finding no
 // sync under way writes every entry queued so far to the write-ahead log
 // and syncs it, on its own goroutine, and wakes the others it covered;
-// whoever is still waiting after that goes next. An
-// applier goroutine writes durable entries to Badger behind the log, many
-// commits in one Badger transaction, with the LSN of the last entry
-// applied. On start-up, the log's entries after that LSN are written to
+// whoever is still waiting after that goes next. An applier goroutine
+// writes durable entries to Badger behind the log, many commits in one
+// Badger transaction, with the LSN of the last entry applied. On start-up, the log's entries after that LSN are written to
 // Badger again: Badger holds everything acknowledged once the journal is
 // open.
 //
@@ -307,9 +306,17 @@ func (j *journal) apply() {
 	}
 }
 
+// applyBatch writes a batch to Badger and releases the log segments
+// Badger then holds, before it says so: whoever waited for the batch
+// finds the log already trimmed.
 func (j *journal) applyBatch(batch []*entry) {
 	err := j.toBadger(batch)
 	last := batch[len(batch)-1].lsn
+	if err == nil && j.log != nil {
+		if rerr := j.log.Release(last); rerr != nil {
+			j.logger.Warn("releasing write-ahead log segments", "err", rerr)
+		}
+	}
 	j.mu.Lock()
 	if err != nil {
 		j.fail(err)
@@ -321,13 +328,8 @@ func (j *journal) applyBatch(batch []*entry) {
 	}
 	j.cond.Broadcast()
 	j.mu.Unlock()
-	switch {
-	case err != nil && j.log != nil:
+	if err != nil && j.log != nil {
 		j.failed(err)
-	case err == nil && j.log != nil:
-		if err := j.log.Release(last); err != nil {
-			j.logger.Warn("releasing write-ahead log segments", "err", err)
-		}
 	}
 }
 

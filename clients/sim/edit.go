@@ -20,7 +20,7 @@ func (e *Element) edit(ops []tree.Op, config bool) ([]tree.LeafChange, error) {
 	sc := e.f.model.Schema
 	ed := sc.NewEdit(e.root)
 	for _, op := range ops {
-		if f := schemaField(sc, op.Path); config && f != nil && !f.Config {
+		if f := sc.FieldAt(op.Path); config && f != nil && !f.Config {
 			return nil, status.Errorf(codes.InvalidArgument, "%s is state (config false) and cannot be set or deleted", tree.FormatPath(op.Path))
 		}
 		if err := ed.Apply(op); err != nil {
@@ -89,7 +89,7 @@ func mirror(sc *tree.Schema, changes []tree.LeafChange) []tree.Op {
 		sp := make([]*gpb.PathElem, len(p))
 		copy(sp, p)
 		sp[len(sp)-2] = &gpb.PathElem{Name: "state"}
-		if sf := schemaField(sc, sp); sf == nil || sf.Config {
+		if sf := sc.FieldAt(sp); sf == nil || sf.Config {
 			continue
 		}
 		if !c.New.IsValid() {
@@ -125,22 +125,6 @@ func interfaceUp(entry []*gpb.PathElem, up bool) []tree.Op {
 		update(appendPath(entry, "state", "admin-status"), stringVal(s)),
 		update(appendPath(entry, "state", "oper-status"), stringVal(s)),
 	}
-}
-
-// schemaField returns the schema node of a data path, or nil.
-func schemaField(sc *tree.Schema, p []*gpb.PathElem) *tree.Field {
-	st := sc.Root
-	var f *tree.Field
-	for _, e := range p {
-		if st == nil {
-			return nil
-		}
-		if f = st.Child(e.GetName()); f == nil {
-			return nil
-		}
-		st = f.Struct
-	}
-	return f
 }
 
 // inverse returns the operations that undo configuration changes: the old

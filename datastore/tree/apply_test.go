@@ -231,3 +231,22 @@ func TestMatch(t *testing.T) {
 		t.Errorf("Match(/interfacez/*) error = %v, want ErrUnknownPath", err)
 	}
 }
+
+func TestFieldAt(t *testing.T) {
+	s := compileOC(t)
+	f := s.FieldAt(p(t, "/interfaces/interface[name=eth0]/config/mtu"))
+	if f == nil || f.Struct != nil || !f.Config {
+		t.Fatalf("FieldAt(mtu) = %+v, want a config leaf", f)
+	}
+	if f := s.FieldAt(p(t, "/interfaces/interface[name=eth0]/state/counters/in-octets")); f == nil || f.Config {
+		t.Errorf("FieldAt(in-octets) = %+v, want a state leaf", f)
+	}
+	if f := s.FieldAt(p(t, "/interfaces/interface")); f == nil || f.Struct == nil {
+		t.Errorf("FieldAt(interface) = %+v, want the list", f)
+	}
+	for _, bad := range []string{"/interfaces/nosuch", "/interfaces/interface/config/mtu/deeper"} {
+		if f := s.FieldAt(p(t, bad)); f != nil {
+			t.Errorf("FieldAt(%s) = %+v, want nil", bad, f)
+		}
+	}
+}

@@ -101,6 +101,23 @@ func (n Node) Set(v reflect.Value) {
 	}
 }
 
+// FieldAt returns the schema node of a data path (list keys ignored), or
+// nil when the schema has none.
+func (s *Schema) FieldAt(p []*gpb.PathElem) *Field {
+	st := s.Root
+	var f *Field
+	for _, e := range p {
+		if st == nil {
+			return nil
+		}
+		if f = st.Child(e.GetName()); f == nil {
+			return nil
+		}
+		st = f.Struct
+	}
+	return f
+}
+
 // Resolve locates the node at a path without wildcards. With create, the
 // containers and list entries on the way are created (list entries with
 // their key leaves set) and returned in created, oldest first. Without
