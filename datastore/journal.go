@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"sync"
 	"time"
 
@@ -16,13 +17,14 @@ import (
 // journal is the group commit. A commit queues its entry while it holds
 // its targets' locks (so that entries are in commit order), lets the locks
 // go, and waits for the entry to be durable: the first waiter finding no
-// sync under way writes every entry queued so far to the write-ahead log
-// and syncs it, on its own goroutine, and wakes the others it covered;
-// whoever is still waiting after that goes next. An applier goroutine
-// writes durable entries to Badger behind the log, many commits in one
-// Badger transaction, with the LSN of the last entry applied. On start-up, the log's entries after that LSN are written to
-// Badger again: Badger holds everything acknowledged once the journal is
-// open.
+// sync under way gives the committers still running a moment to queue
+// theirs (gather), writes every entry queued so far to the write-ahead
+// log and syncs it, on its own goroutine, and wakes the others it
+// covered; whoever is still waiting after that goes next. An applier
+// goroutine writes durable entries to Badger behind the log, many commits
+// in one Badger transaction, with the LSN of the last entry applied. On
+// start-up, the log's entries after that LSN are written to Badger again:
+// Badger holds everything acknowledged once the journal is open.
 //
 // Measured here, with 16 committers: Badger syncing its memtable once per
 // transaction, with each write passed between three goroutines, took
@@ -46,11 +48,12 @@ type journal struct {
 	mu         sync.Mutex
 	cond       *sync.Cond
 	closed     bool
-	next       uint64   // the LSN of the next entry
-	unsynced   []*entry // queued for the log, in LSN order
-	syncing    bool     // a waiter is writing and syncing the log
-	durable    uint64   // the last entry durable (acknowledged)
-	ready      []*entry // durable, waiting for the applier, in LSN order
+	next       uint64        // the LSN of the next entry
+	unsynced   []*entry      // queued for the log, in LSN order
+	syncing    bool          // a waiter is writing and syncing the log
+	syncTime   time.Duration // a moving average of write and sync
+	durable    uint64        // the last entry durable (acknowledged)
+	ready      []*entry      // durable, waiting for the applier, in LSN order
 	readyBytes int
 	applied    uint64 // the last entry in Badger
 	err        error  // once set, the journal takes nothing more
@@ -79,6 +82,10 @@ const (
 	maxApplyBytes = 8 << 20  // written to Badger at once, whatever the interval
 	maxReadyBytes = 64 << 20 // durable but not in Badger: writers wait beyond this
 	applyInterval = 10 * time.Millisecond
+	// A yield that takes longer than busyYield ran other goroutines: the
+	// machine is busy. maxGather bounds a gathering whatever syncs take.
+	busyYield = 10 * time.Microsecond
+	maxGather = time.Millisecond
 )
 
 // journalKey holds the LSN of the last log entry written to Badger.
@@ -192,10 +199,10 @@ func (j *journal) write(writes []write) (uint64, error) {
 }
 
 // wait returns once entry lsn is durable. The first waiter finding no
-// sync under way writes every entry queued so far to the log with one
-// write and one fdatasync, for everyone. Only one goroutine at a time
-// writes the log, and a write never lands in a page the previous sync is
-// still writing back, which would wait for it.
+// sync under way gathers (below), then writes every entry queued so far
+// to the log with one write and one fdatasync, for everyone. Only one
+// goroutine at a time writes the log, and a write never lands in a page
+// the previous sync is still writing back, which would wait for it.
 func (j *journal) wait(lsn uint64) error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
@@ -205,16 +212,20 @@ func (j *journal) wait(lsn uint64) error {
 			continue
 		}
 		j.syncing = true
+		j.gather()
 		batch := j.unsynced
 		j.unsynced = nil
 		j.mu.Unlock()
+		start := time.Now()
 		err := j.logBatch(batch)
+		took := time.Since(start)
 		j.mu.Lock()
 		j.syncing = false
 		if err != nil {
 			j.fail(err)
 			break
 		}
+		j.syncTime += (took - j.syncTime) / 8
 		j.durable = batch[len(batch)-1].lsn
 		j.readyLocked(batch)
 		j.cond.Broadcast()
@@ -223,6 +234,28 @@ func (j *journal) wait(lsn uint64) error {
 		return nil
 	}
 	return j.err
+}
+
+// gather lets the committers that wait for a processor queue their
+// entries before the syncer syncs: it yields the processor for as long
+// as other goroutines run in its place, up to twice the time a sync
+// takes. An fdatasync costs, besides its wait, about 70 µs of CPU on the
+// virtual machines measured, so on a saturated machine one sync for more
+// commits is more commits a second; on a machine with a processor to
+// spare the first yield comes straight back and nothing waits. Called
+// with j.mu held.
+func (j *journal) gather() {
+	deadline := time.Now().Add(min(2*j.syncTime, maxGather))
+	for {
+		j.mu.Unlock()
+		start := time.Now()
+		runtime.Gosched()
+		now := time.Now()
+		j.mu.Lock()
+		if now.Sub(start) < busyYield || now.After(deadline) {
+			return
+		}
+	}
 }
 
 // logBatch appends entries to the log and syncs it.

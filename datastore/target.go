@@ -98,6 +98,18 @@ func (s *Store) unknownTarget(name string) error {
 	return fmt.Errorf("%w: target %q is not managed; known targets: %s", ErrNotFound, name, strings.Join(s.Targets(), ", "))
 }
 
+// Managed returns nil when name is nwmo or an element of the inventory,
+// and otherwise an ErrNotFound naming the targets there are.
+func (s *Store) Managed(name string) error {
+	s.mu.RLock()
+	ok := name == ServerTarget || s.inInventory[name]
+	s.mu.RUnlock()
+	if ok {
+		return nil
+	}
+	return s.unknownTarget(name)
+}
+
 // Targets returns nwmo and the elements of the inventory, sorted.
 func (s *Store) Targets() []string {
 	s.mu.RLock()

@@ -151,7 +151,7 @@ func runSets(b *testing.B, f *fixture, clients int) {
 }
 
 func BenchmarkSet(b *testing.B) {
-	for _, clients := range []int{1, 16} {
+	for _, clients := range []int{1, 4, 16} {
 		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) {
 			f := benchFixture(b)
 			for c := range clients {
@@ -164,7 +164,7 @@ func BenchmarkSet(b *testing.B) {
 }
 
 func BenchmarkSetBaseline(b *testing.B) {
-	for _, clients := range []int{1, 16} {
+	for _, clients := range []int{1, 4, 16} {
 		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) {
 			runSets(b, serve(b, nopServer{}, nil, nil), clients)
 		})

@@ -1,8 +1,6 @@
 package server
 
 import (
-	"fmt"
-	"slices"
 	"strings"
 
 	gpb "github.com/openconfig/gnmi/proto/gnmi"
@@ -57,10 +55,8 @@ func (s *Server) resolveTarget(prefix *gpb.Path) (target, error) {
 	if t.element == "" {
 		t.element, t.name = datastore.ServerTarget, datastore.ServerTarget
 	}
-	known := s.store.Targets()
-	if !slices.Contains(known, t.element) {
-		return target{}, fmt.Errorf("%w: target %q is not managed; known targets: %s",
-			datastore.ErrNotFound, t.element, strings.Join(known, ", "))
+	if err := s.store.Managed(t.element); err != nil {
+		return target{}, err
 	}
 	if t.own() && t.candidate != "" {
 		return target{}, badRequest("target %q: nwmo's own configuration has no candidates; use target nwmo", name)

@@ -34,6 +34,9 @@ type Log struct {
 	seg  *segment // the current segment
 	off  int64
 	buf  []byte
+	// direct writes the current segment when its file system does direct
+	// I/O; cur then only syncs it.
+	direct *directWriter
 
 	mu        sync.Mutex
 	cond      *sync.Cond
@@ -143,7 +146,12 @@ func (l *Log) Append(payloads [][]byte) (first uint64, err error) {
 		buf = appendRecord(buf, l.next, p)
 		l.next++
 	}
-	if _, err := l.cur.WriteAt(buf, l.off); err != nil {
+	if l.direct != nil {
+		err = l.direct.writeAt(buf, l.off)
+	} else {
+		_, err = l.cur.WriteAt(buf, l.off)
+	}
+	if err != nil {
 		return 0, fmt.Errorf("writing the write-ahead log: %w", err)
 	}
 	l.off += size
@@ -158,7 +166,9 @@ func (l *Log) Append(payloads [][]byte) (first uint64, err error) {
 	return first, nil
 }
 
-// Sync makes every appended record durable.
+// Sync makes every appended record durable. An fdatasync applies to the
+// file, whichever descriptor wrote it: through cur, it also flushes what
+// direct wrote to the device's cache.
 func (l *Log) Sync() error {
 	if l.cur == nil {
 		return nil
@@ -180,8 +190,7 @@ func (l *Log) switchSegment() error {
 		if err := syncData(l.cur); err != nil {
 			return fmt.Errorf("syncing the write-ahead log: %w", err)
 		}
-		l.cur.Close()
-		l.cur = nil
+		l.closeCurrent()
 		l.closed = append(l.closed, l.seg)
 	}
 	for l.spare == nil {
@@ -216,7 +225,15 @@ func (l *Log) switchSegment() error {
 		f.Close()
 		return fmt.Errorf("starting a write-ahead log segment: %w", err)
 	}
+	direct, err := openDirect(path)
+	if err != nil {
+		f.Close()
+		return fmt.Errorf("starting a write-ahead log segment: %w", err)
+	}
 	l.cur, l.off = f, segHeaderSize
+	if direct != nil {
+		l.direct = newDirectWriter(direct, segHeader(l.next))
+	}
 	l.seg = &segment{path: path, base: l.next, last: l.next - 1}
 	// The next spare: a released segment soon, when there is one to
 	// release; otherwise a new one.
@@ -341,12 +358,25 @@ func (l *Log) openSpare() error {
 // Close closes the log's files; records not synced may be lost.
 func (l *Log) Close() error {
 	l.wg.Wait()
-	var err error
-	if l.cur != nil {
-		err = l.cur.Close()
-	}
+	err := l.closeCurrent()
 	if l.spare != nil {
 		l.spare.Close()
+	}
+	return err
+}
+
+// closeCurrent closes the current segment's files.
+func (l *Log) closeCurrent() error {
+	var err error
+	if l.direct != nil {
+		err = l.direct.close()
+		l.direct = nil
+	}
+	if l.cur != nil {
+		if cerr := l.cur.Close(); err == nil {
+			err = cerr
+		}
+		l.cur = nil
 	}
 	return err
 }
