@@ -49,7 +49,8 @@ type journal struct {
 	cond       *sync.Cond
 	closed     bool
 	next       uint64        // the LSN of the next entry
-	unsynced   []*entry      // queued for the log, in LSN order
+	open       *group        // entries queued for the next sync
+	inflight   *group        // entries being synced, while syncing
 	syncing    bool          // a waiter is writing and syncing the log
 	syncTime   time.Duration // a moving average of write and sync
 	durable    uint64        // the last entry durable (acknowledged)
@@ -57,6 +58,19 @@ type journal struct {
 	readyBytes int
 	applied    uint64 // the last entry in Badger
 	err        error  // once set, the journal takes nothing more
+}
+
+// group is the entries one sync covers. Their committers wait on the
+// group's own condition, so that a sync wakes only those it made
+// durable, and one of the next group's to sync it.
+type group struct {
+	cond    *sync.Cond // on journal.mu
+	first   uint64     // no entry in the group has a lower LSN
+	entries []*entry
+}
+
+func (j *journal) newGroup() *group {
+	return &group{cond: sync.NewCond(&j.mu), first: j.next}
 }
 
 // entry is one atomic group of writes: all of them are in Badger after a
@@ -97,6 +111,7 @@ func openJournal(db *badger.DB, dir string, segmentSize int64, logger *slog.Logg
 	j := &journal{db: db, logger: logger, failed: failed, next: 1,
 		wake: make(chan struct{}, 1), kick: make(chan struct{}, 1), done: make(chan struct{})}
 	j.cond = sync.NewCond(&j.mu)
+	j.open = j.newGroup()
 	if dir != "" {
 		if err := j.replay(dir, segmentSize); err != nil {
 			return nil, err
@@ -142,6 +157,7 @@ func (j *journal) replay(dir string, segmentSize int64) error {
 		j.logger.Warn("releasing write-ahead log segments", "err", err)
 	}
 	j.log, j.next, j.durable, j.applied = log, last+1, last, last
+	j.open = j.newGroup()
 	return nil
 }
 
@@ -193,7 +209,7 @@ func (j *journal) write(writes []write) (uint64, error) {
 	if j.log == nil {
 		j.readyLocked([]*entry{e})
 	} else {
-		j.unsynced = append(j.unsynced, e)
+		j.open.entries = append(j.open.entries, e)
 	}
 	return e.lsn, nil
 }
@@ -207,28 +223,40 @@ func (j *journal) wait(lsn uint64) error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	for j.durable < lsn && j.err == nil {
-		if j.log == nil || j.syncing {
-			j.cond.Wait()
+		switch {
+		case j.log == nil:
+			j.cond.Wait() // the applier makes it durable
+			continue
+		case j.syncing:
+			g := j.open
+			if lsn < g.first {
+				g = j.inflight
+			}
+			g.cond.Wait()
 			continue
 		}
 		j.syncing = true
 		j.gather()
-		batch := j.unsynced
-		j.unsynced = nil
+		g := j.open
+		j.inflight, j.open = g, j.newGroup()
 		j.mu.Unlock()
 		start := time.Now()
-		err := j.logBatch(batch)
+		err := j.logBatch(g.entries)
 		took := time.Since(start)
 		j.mu.Lock()
-		j.syncing = false
+		j.syncing, j.inflight = false, nil
 		if err != nil {
 			j.fail(err)
+			g.cond.Broadcast()
 			break
 		}
 		j.syncTime += (took - j.syncTime) / 8
-		j.durable = batch[len(batch)-1].lsn
-		j.readyLocked(batch)
-		j.cond.Broadcast()
+		j.durable = g.entries[len(g.entries)-1].lsn
+		j.readyLocked(g.entries)
+		g.cond.Broadcast()
+		if len(j.open.entries) > 0 {
+			j.open.cond.Signal() // the next syncer
+		}
 	}
 	if j.durable >= lsn {
 		return nil
@@ -301,6 +329,10 @@ func (j *journal) fail(err error) {
 		j.err = fmt.Errorf("datastore journal: %w", err)
 	}
 	j.cond.Broadcast()
+	j.open.cond.Broadcast()
+	if j.inflight != nil {
+		j.inflight.cond.Broadcast()
+	}
 }
 
 // apply is the applier: it writes durable entries to Badger and releases
