@@ -87,15 +87,21 @@ func addLeaf(n *gpb.Notification, p *gpb.Path, f *tree.Field, v reflect.Value) e
 // encodeBody frames the changes of a commit: for each target, the
 // length-prefixed New and Old notifications.
 func encodeBody(changes []TargetChange) ([]byte, error) {
-	var b []byte
+	size := 0
+	for _, c := range changes {
+		size += proto.Size(c.New) + proto.Size(c.Old) + 2*binary.MaxVarintLen64
+	}
+	// The sizes just computed are cached in the messages: marshalling
+	// them again into one buffer of the right size costs no allocation.
+	o := proto.MarshalOptions{UseCachedSize: true}
+	b := make([]byte, 0, size)
 	for _, c := range changes {
 		for _, n := range []*gpb.Notification{c.New, c.Old} {
-			m, err := proto.Marshal(n)
-			if err != nil {
+			b = binary.AppendUvarint(b, uint64(o.Size(n)))
+			var err error
+			if b, err = o.MarshalAppend(b, n); err != nil {
 				return nil, err
 			}
-			b = binary.AppendUvarint(b, uint64(len(m)))
-			b = append(b, m...)
 		}
 	}
 	return b, nil

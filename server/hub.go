@@ -77,6 +77,9 @@ func (h *hub) follow(ctx context.Context, w *datastore.Watcher) {
 			h.each(func(in *inbox) { in.close(err) })
 			return
 		}
+		if !h.watched(e) {
+			continue
+		}
 		ev := newEvent(e, h.store, h.log)
 		h.mu.Lock()
 		for _, c := range ev.changes {
@@ -86,6 +89,20 @@ func (h *hub) follow(ctx context.Context, w *datastore.Watcher) {
 		}
 		h.mu.Unlock()
 	}
+}
+
+// watched reports whether a subscriber follows a target e changed: most
+// commits, on elements nobody subscribes to, need no event. A subscriber
+// that comes after this answer reads the state the commit left.
+func (h *hub) watched(e *datastore.Event) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, c := range e.Changes {
+		if len(h.inboxes[c.Target]) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 func (h *hub) each(fn func(*inbox)) {
