@@ -20,7 +20,7 @@ import (
 // sync under way gives the committers still running a moment to queue
 // theirs (gather), writes every entry queued so far to the write-ahead
 // log and syncs it, on its own goroutine, and wakes the others it
-// covered; whoever is still waiting after that goes next. An applier
+// covered and one committer queued meanwhile, who syncs next. An applier
 // goroutine writes durable entries to Badger behind the log, many commits
 // in one Badger transaction, with the LSN of the last entry applied. On
 // start-up, the log's entries after that LSN are written to Badger again:
@@ -228,6 +228,8 @@ func (j *journal) wait(lsn uint64) error {
 			j.cond.Wait() // the applier makes it durable
 			continue
 		case j.syncing:
+			// While the syncer gathers, nothing is in flight and every
+			// entry before the open group is durable.
 			g := j.open
 			if lsn < g.first {
 				g = j.inflight
