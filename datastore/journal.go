@@ -269,7 +269,7 @@ func (j *journal) wait(lsn uint64) error {
 // gather lets the committers that wait for a processor queue their
 // entries before the syncer syncs: it yields the processor for as long
 // as other goroutines run in its place, up to twice the time a sync
-// takes. An fdatasync costs, besides its wait, about 70 µs of CPU on the
+// takes. An fdatasync costs, besides its wait, 50 to 80 µs of CPU on the
 // virtual machines measured, so on a saturated machine one sync for more
 // commits is more commits a second; on a machine with a processor to
 // spare the first yield comes straight back and nothing waits. Called

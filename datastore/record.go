@@ -92,7 +92,7 @@ func encodeBody(changes []TargetChange) ([]byte, error) {
 		size += proto.Size(c.New) + proto.Size(c.Old) + 2*binary.MaxVarintLen64
 	}
 	// The sizes just computed are cached in the messages: marshalling
-	// them again into one buffer of the right size costs no allocation.
+	// them into one buffer of the right size allocates nothing more.
 	o := proto.MarshalOptions{UseCachedSize: true}
 	b := make([]byte, 0, size)
 	for _, c := range changes {
