@@ -625,6 +625,36 @@ func TestSubscribeLimits(t *testing.T) {
 	}
 }
 
+// TestSubscriptionsBeyondStreamWorkers holds every stream worker with a
+// subscription, and more: the subscriptions past the workers still start,
+// Sets and Gets still run, and every subscription sees the change.
+func TestSubscriptionsBeyondStreamWorkers(t *testing.T) {
+	f := newFixture(t)
+	f.addElement(t, "sim-0")
+	f.setIfaces(t, "sim-0", "eth0")
+	mtu := "/interfaces/interface[name=eth0]/config/mtu"
+	subs := make([]*subClient, StreamWorkers+8)
+	for i := range subs {
+		subs[i] = f.subscribe(t, stream("sim-0", gpb.SubscriptionMode_ON_CHANGE, mtu))
+	}
+	for _, sc := range subs {
+		sc.untilSync()
+	}
+	f.set(t, "sim-0", &gpb.SetRequest{Update: []*gpb.Update{{Path: path(t, mtu), Val: uintVal(9100)}}})
+	got, err := f.c.Get(ctxT(t), &gpb.GetRequest{Prefix: &gpb.Path{Target: "sim-0"}, Path: []*gpb.Path{path(t, mtu)}, Encoding: gpb.Encoding_JSON_IETF})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := valueString(t, got.GetNotification()[0].GetUpdate()[0].GetVal()); v != "9100" {
+		t.Errorf("Get: mtu %s, want 9100", v)
+	}
+	for i, sc := range subs {
+		if diff := cmp.Diff([]string{mtu + "=9100"}, leafEvents(t, sc.next().GetUpdate())); diff != "" {
+			t.Errorf("subscription %d (-want +got):\n%s", i, diff)
+		}
+	}
+}
+
 func TestSubscribeResync(t *testing.T) {
 	// A queue of 2 leaves: a commit of 3 overflows it.
 	f := newFixture(t, WithSubscriptionQueue(2))
