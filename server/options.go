@@ -31,12 +31,12 @@ const (
 	// wait for a slow subscriber before it is resynchronised instead.
 	SubscriptionQueue = 100_000
 	// StreamWorkers is how many goroutines gRPC keeps to run RPCs on. A
-	// Set's call chain (decoding, validation, the commit) needs a stack
-	// of some 32 KiB; a fresh goroutine per RPC starts small and copies
-	// its stack at every doubling, which with 16 clients took 5% of the
-	// CPU. A worker keeps its grown stack. Each Subscribe holds a worker
-	// while it lasts; when all are busy an RPC gets a goroutine of its
-	// own, as without workers.
+	// Set's call chain (decoding, validation, the commit) is deep; a
+	// fresh goroutine per RPC starts with a small stack and copies it at
+	// every doubling, which with 16 clients took 5% of the CPU. A worker
+	// keeps its grown stack. Each Subscribe holds a worker while it
+	// lasts; when all are busy an RPC gets a goroutine of its own, as
+	// without workers.
 	StreamWorkers = 256
 )
 
