@@ -645,8 +645,8 @@ func TestSubscriptionsBeyondStreamWorkers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v := valueString(t, got.GetNotification()[0].GetUpdate()[0].GetVal()); v != "9100" {
-		t.Errorf("Get: mtu %s, want 9100", v)
+	if diff := cmp.Diff([]string{mtu + "=9100"}, leafEvents(t, got.GetNotification()...)); diff != "" {
+		t.Errorf("Get (-want +got):\n%s", diff)
 	}
 	for i, sc := range subs {
 		if diff := cmp.Diff([]string{mtu + "=9100"}, leafEvents(t, sc.next().GetUpdate())); diff != "" {
