@@ -3,9 +3,10 @@ package datastore
 import (
 	"context"
 	"errors"
-	"github.com/nwmo/nwmo/datastore/tree"
 	"strings"
 	"testing"
+
+	"github.com/nwmo/nwmo/datastore/tree"
 )
 
 func TestCandidate(t *testing.T) {
