@@ -301,8 +301,15 @@ func (s *Store) CommitCandidate(ctx context.Context, name, user, message string,
 // copied an element changed a leaf the candidate also changed, or one
 // inside a subtree the candidate replaced or deleted.
 func (s *Store) checkRebase(c *candidate) error {
+	s.pruneMu.RLock()
+	defer s.pruneMu.RUnlock()
 	var conflicts []string
 	for e, ce := range c.elements {
+		if floor := s.hist.floor.Load(); ce.base < floor {
+			return fmt.Errorf("%w: candidate %s copied %s at commit %d, and the commits since are no longer all in the history "+
+				"(it keeps the newest %d; the oldest kept is %d), so it cannot be rebased: discard it and start again",
+				ErrConflict, c.hdr.Name, e, ce.base, s.opts.HistoryCommits, floor+1)
+		}
 		for _, h := range s.hist.after(ce.base) {
 			if !h.applied() || !h.touches(e) || h.Chunks == 0 {
 				continue

@@ -279,6 +279,7 @@ func (s *Store) commitGated(ctx context.Context, spec commitSpec) (res Result, d
 	}
 	s.hist.add(h)
 	s.seq.done(h.ID, &Event{Header: h, Changes: changes})
+	s.maybePrune()
 	for _, lt := range order {
 		s.maybeSnapshot(lt.t)
 	}

@@ -114,6 +114,13 @@ func newSequencer(first uint64, out func(*Event)) *sequencer {
 	return &sequencer{next: first, waiting: map[uint64]*Event{}, out: out}
 }
 
+// settled returns the highest id up to which every commit is decided.
+func (q *sequencer) settled() uint64 {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.next - 1
+}
+
 // done hands in commit id; e is nil for an id that is not to be published
 // (a commit that failed).
 func (q *sequencer) done(id uint64, e *Event) {

@@ -48,6 +48,17 @@ func newStore(t testing.TB, opts ...func(Options) Options) *Store {
 	return s
 }
 
+// crash drops s as a crash would: without Close's final snapshots, so that
+// reopening replays the log after each target's last snapshot. Background
+// work (a snapshot under way, the pruner) finishes first.
+func crash(s *Store) {
+	s.closed.Store(true)
+	close(s.stop)
+	s.wg.Wait()
+	s.journal.close()
+	s.db.Close()
+}
+
 // path parses a gNMI path string.
 func path(t testing.TB, p string) []*gpb.PathElem {
 	t.Helper()

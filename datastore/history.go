@@ -5,49 +5,54 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nwmo/nwmo/datastore/tree"
 )
 
-// history keeps every commit's header in memory, in id order; the changes
-// stay on disk until asked for.
+// history keeps the headers of the commits kept (see retention.go) in
+// memory, in id order; the changes stay on disk until asked for. Ids are
+// dense and mostly arrive in order, so a sorted slice with binary search
+// serves every lookup without an index to keep.
 type history struct {
-	mu    sync.RWMutex
-	cond  *sync.Cond
-	list  []Header
-	index map[uint64]int
+	mu   sync.RWMutex
+	list []Header
+	// floor is the highest id removed from the history: every commit up
+	// to it is gone, every later one that was decided is in list.
+	floor atomic.Uint64
 }
 
-func newHistory() *history {
-	h := &history{index: map[uint64]int{}}
-	h.cond = sync.NewCond(h.mu.RLocker())
-	return h
+func newHistory() *history { return &history{} }
+
+// search returns where id is, or would be, in list.
+func (h *history) search(id uint64) int {
+	return sort.Search(len(h.list), func(i int) bool { return h.list[i].ID >= id })
 }
 
-// add records a header, or replaces it when its status changed.
+// add records a header, or replaces it when its status changed. A header
+// at or below the floor was removed and stays so.
 func (h *history) add(hd Header) {
 	h.mu.Lock()
-	if i, ok := h.index[hd.ID]; ok {
-		h.list[i] = hd
-	} else {
-		i := sort.Search(len(h.list), func(i int) bool { return h.list[i].ID > hd.ID })
-		h.list = append(h.list, Header{})
-		copy(h.list[i+1:], h.list[i:])
-		h.list[i] = hd
-		for j := i; j < len(h.list); j++ {
-			h.index[h.list[j].ID] = j
-		}
+	defer h.mu.Unlock()
+	if hd.ID <= h.floor.Load() {
+		return
 	}
-	h.mu.Unlock()
-	h.cond.Broadcast()
+	i := h.search(hd.ID)
+	if i < len(h.list) && h.list[i].ID == hd.ID {
+		h.list[i] = hd
+		return
+	}
+	h.list = append(h.list, Header{})
+	copy(h.list[i+1:], h.list[i:])
+	h.list[i] = hd
 }
 
 func (h *history) get(id uint64) (Header, bool) {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
-	i, ok := h.index[id]
-	if !ok {
+	i := h.search(id)
+	if i == len(h.list) || h.list[i].ID != id {
 		return Header{}, false
 	}
 	return h.list[i], true
@@ -57,8 +62,35 @@ func (h *history) get(id uint64) (Header, bool) {
 func (h *history) after(id uint64) []Header {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
-	i := sort.Search(len(h.list), func(i int) bool { return h.list[i].ID > id })
-	return append([]Header(nil), h.list[i:]...)
+	return append([]Header(nil), h.list[h.search(id+1):]...)
+}
+
+// through returns the headers with an id up to id, oldest first.
+func (h *history) through(id uint64) []Header {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return append([]Header(nil), h.list[:h.search(id+1)]...)
+}
+
+// drop removes the headers up to id and raises the floor to it. The
+// headers left are copied into a new slice so that the old array, which
+// would otherwise only ever grow at the front, is freed.
+func (h *history) drop(id uint64) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if id <= h.floor.Load() {
+		return
+	}
+	rest := h.list[h.search(id+1):]
+	h.list = append(make([]Header, 0, len(rest)+len(rest)/4+16), rest...)
+	h.floor.Store(id)
+}
+
+// len is how many headers the history holds.
+func (h *history) len() int {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return len(h.list)
 }
 
 // applied reports whether a commit's change is part of running's history:
@@ -108,9 +140,11 @@ func (s *Store) History(f HistoryFilter) []Header {
 
 // Commit returns a commit's header and its exact change.
 func (s *Store) Commit(id uint64) (Header, []TargetChange, error) {
+	s.pruneMu.RLock()
+	defer s.pruneMu.RUnlock()
 	h, ok := s.hist.get(id)
 	if !ok {
-		return Header{}, nil, fmt.Errorf("%w: no commit %d (the newest is %d)", ErrNotFound, id, s.LastID())
+		return Header{}, nil, s.errNoCommit(id)
 	}
 	if h.Chunks == 0 {
 		return h, nil, nil
@@ -125,10 +159,15 @@ func (s *Store) Rollback(ctx context.Context, id uint64, user, message string) (
 	if err := s.usable(); err != nil {
 		return Result{}, err
 	}
-	if _, ok := s.hist.get(id); !ok && id != 0 {
-		return Result{}, fmt.Errorf("%w: no commit %d (the newest is %d)", ErrNotFound, id, s.LastID())
+	s.pruneMu.RLock()
+	// Rolling back to commit id needs the commits after it, not its own
+	// header: the history's floor is a valid target.
+	if _, ok := s.hist.get(id); !ok && id != s.hist.floor.Load() {
+		s.pruneMu.RUnlock()
+		return Result{}, s.errNoCommit(id)
 	}
 	parts, err := s.inverseSince(id)
+	s.pruneMu.RUnlock()
 	if err != nil {
 		return Result{}, err
 	}
@@ -138,9 +177,17 @@ func (s *Store) Rollback(ctx context.Context, id uint64, user, message string) (
 	return s.commit(ctx, commitSpec{user: user, message: message, rollbackOf: id, parts: parts})
 }
 
+// errNoCommit says why commit id is not in the history.
+func (s *Store) errNoCommit(id uint64) error {
+	if id <= s.hist.floor.Load() {
+		return s.errPruned(id)
+	}
+	return fmt.Errorf("%w: no commit %d (the newest is %d)", ErrNotFound, id, s.LastID())
+}
+
 // inverseSince computes, per target, the operations that undo every
 // applied commit after id: each leaf goes back to its old value in the
-// first later commit that touched it.
+// first later commit that touched it. The caller holds pruneMu shared.
 func (s *Store) inverseSince(id uint64) (map[string][]tree.Op, error) {
 	firsts := map[string]map[string]bool{}
 	olds := map[string]*opsBuilder{}

@@ -21,6 +21,11 @@ type Options struct {
 	// FeedSize is how many commits the watch feed keeps for watchers that
 	// fall behind before they must resynchronise.
 	FeedSize int
+	// HistoryCommits is how many of the newest commits the history keeps,
+	// with their changes, for History, Commit and Rollback. Older ones are
+	// removed from memory and disk in batches, so at most twice as many
+	// are kept at any time.
+	HistoryCommits int
 	// DefaultConfirmTimeout is the rollback timer of a confirmed commit
 	// that gives none (the OpenConfig specification says 10 minutes).
 	DefaultConfirmTimeout time.Duration
@@ -39,6 +44,7 @@ func DefaultOptions(dir string) Options {
 		Pusher:                noPusher{},
 		SnapshotEvery:         50_000,
 		FeedSize:              4096,
+		HistoryCommits:        10_000,
 		DefaultConfirmTimeout: 10 * time.Minute,
 		Now:                   time.Now,
 	}
@@ -58,6 +64,9 @@ func (o Options) WithSnapshotEvery(n int) Options { o.SnapshotEvery = n; return 
 
 // WithFeedSize returns o with a watch feed of n commits.
 func (o Options) WithFeedSize(n int) Options { o.FeedSize = n; return o }
+
+// WithHistoryCommits returns o with a history of the newest n commits.
+func (o Options) WithHistoryCommits(n int) Options { o.HistoryCommits = n; return o }
 
 // WithClock returns o with the clock now.
 func (o Options) WithClock(now func() time.Time) Options { o.Now = now; return o }

@@ -14,13 +14,14 @@ import (
 // size of a Badger transaction (about 15% of a memtable, ~9.6 MiB by
 // default), which the journal splits a large entry into.
 const (
-	prefixHeader      = 'm' // m<id>                -> Header (JSON)
-	prefixBody        = 'b' // b<id><chunk>         -> body chunk
-	prefixSnapHeader  = 's' // s<target>            -> snapshotHeader (JSON)
-	prefixSnapChunk   = 'S' // S<target>\x00<gen><chunk> -> snapshot chunk (JSON_IETF of the tree)
-	prefixCandidate   = 'c' // c<name>              -> candidateHeader (JSON)
-	prefixCandidateOp = 'C' // C<name>\x00<seq>     -> one candidate write (a SetRequest)
-	prefixJournal     = 'w' // w                    -> LSN of the last journal entry in Badger
+	prefixHeader       = 'm' // m<id>                -> Header (JSON)
+	prefixBody         = 'b' // b<id><chunk>         -> body chunk
+	prefixSnapHeader   = 's' // s<target>            -> snapshotHeader (JSON)
+	prefixSnapChunk    = 'S' // S<target>\x00<gen><chunk> -> snapshot chunk (JSON_IETF of the tree)
+	prefixCandidate    = 'c' // c<name>              -> candidateHeader (JSON)
+	prefixCandidateOp  = 'C' // C<name>\x00<seq>     -> one candidate write (a SetRequest)
+	prefixJournal      = 'w' // w                    -> LSN of the last journal entry in Badger
+	prefixHistoryFloor = 'h' // h                   -> highest commit id pruned from the history
 
 	chunkSize    = 1 << 20 // bytes of body per Badger entry
 	chunksPerTxn = 4       // snapshot chunks per Badger transaction

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 	"runtime"
@@ -16,7 +17,7 @@ import (
 )
 
 // recover rebuilds the in-memory state from Badger:
-//  1. every commit header, into the history;
+//  1. every commit header kept, into the history (see retention.go);
 //  2. each target's latest snapshot;
 //  3. the log after each snapshot, replayed in commit order;
 //  4. a commit found "prepared" (the crash came between its record and its
@@ -27,6 +28,12 @@ import (
 //  6. the open candidates, replayed on the recovered running.
 func (s *Store) recover() error {
 	start := time.Now()
+	floor, err := s.loadHistoryFloor()
+	if err != nil {
+		return err
+	}
+	s.hist.floor.Store(floor)
+	s.lastID.Store(floor)
 	headers, err := s.loadHeaders()
 	if err != nil {
 		return err
@@ -103,6 +110,28 @@ func (s *Store) buildIndexes() error {
 		}
 	}
 	return first
+}
+
+// loadHistoryFloor reads the highest commit id pruned from the history.
+func (s *Store) loadHistoryFloor() (uint64, error) {
+	var floor uint64
+	err := s.db.View(func(txn *badger.Txn) error {
+		item, err := txn.Get(historyFloorKey)
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		return item.Value(func(v []byte) error {
+			if len(v) != 8 {
+				return fmt.Errorf("history floor: %d bytes, want 8", len(v))
+			}
+			floor = binary.BigEndian.Uint64(v)
+			return nil
+		})
+	})
+	return floor, err
 }
 
 func (s *Store) loadHeaders() ([]Header, error) {

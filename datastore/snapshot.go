@@ -102,7 +102,7 @@ func (s *Store) waitDurable(id uint64) error {
 	}
 	deadline := time.Now().Add(time.Minute)
 	for {
-		if _, ok := s.hist.get(id); ok {
+		if _, ok := s.hist.get(id); ok || id <= s.hist.floor.Load() {
 			return nil
 		}
 		if s.closed.Load() || time.Now().After(deadline) {

@@ -37,6 +37,13 @@ type Store struct {
 	seq       *sequencer
 	hist      *history
 
+	// pruneDue wakes the history's pruner; pruning lets one run at a time;
+	// readers of a commit's change hold pruneMu shared, the pruner holds
+	// it while it drops headers.
+	pruneDue chan struct{}
+	pruning  sync.Mutex
+	pruneMu  sync.RWMutex
+
 	// gate serialises confirmed commits against every other commit (they
 	// take it shared): while one is pending, others are refused.
 	gate    sync.RWMutex
@@ -62,6 +69,9 @@ func Open(opts Options) (*Store, error) {
 	}
 	if opts.SnapshotEvery <= 0 {
 		opts.SnapshotEvery = def.SnapshotEvery
+	}
+	if opts.HistoryCommits <= 0 {
+		opts.HistoryCommits = def.HistoryCommits
 	}
 	if opts.DefaultConfirmTimeout <= 0 {
 		opts.DefaultConfirmTimeout = def.DefaultConfirmTimeout
@@ -95,6 +105,7 @@ func Open(opts Options) (*Store, error) {
 		feed:        newFeed(opts.FeedSize),
 		stateFeed:   newFeed(opts.FeedSize),
 		hist:        newHistory(),
+		pruneDue:    make(chan struct{}, 1),
 		stop:        make(chan struct{}),
 	}
 	jdir := ""
@@ -112,6 +123,7 @@ func Open(opts Options) (*Store, error) {
 	}
 	s.seq = newSequencer(s.lastID.Load()+1, s.feed.publish)
 	s.startConfirmTimer()
+	s.startPruner()
 	return s, nil
 }
 

@@ -173,12 +173,7 @@ func TestRecoveryReplaysLog(t *testing.T) {
 	}
 	mustSet(t, s, "sim-0", del(t, "/interfaces/interface[name=eth0]/config/mtu"))
 	mustSet(t, s, "sim-0", update(t, "/interfaces/interface[name=eth1]/config/mtu", uintVal(1234)))
-	s.wg.Wait() // let the background snapshot finish
-	// Skip Close's final snapshot: drop the store as a crash would.
-	s.closed.Store(true)
-	close(s.stop)
-	s.journal.close()
-	s.db.Close()
+	crash(s) // after the background snapshot, which it waits for
 
 	s = openStore(t, dir)
 	defer s.Close()
@@ -206,12 +201,7 @@ func TestLargeCommit(t *testing.T) {
 	if h.Chunks <= chunksPerTxn {
 		t.Fatalf("commit took %d chunks; the test needs more than %d to span Badger transactions", h.Chunks, chunksPerTxn)
 	}
-	// Drop the store without its closing snapshot, as a crash would.
-	s.wg.Wait()
-	s.closed.Store(true)
-	close(s.stop)
-	s.journal.close()
-	s.db.Close()
+	crash(s)
 
 	s = openStore(t, dir, func(o Options) Options { return o.WithSnapshotEvery(1 << 30) })
 	defer s.Close()

@@ -1,6 +1,9 @@
 package e2e
 
 import (
+	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -120,4 +123,53 @@ func TestCommitConfirmedGnmic(t *testing.T) {
 func statusOf(err error) (codes.Code, string) {
 	st := status.Convert(err)
 	return st.Code(), st.Message()
+}
+
+// TestHistoryBoundGnmic: with --history-commits 3, /commits on target nwmo
+// lists fewer than twice that once the pruner has caught up, the same
+// after a restart, and ids go on after it.
+func TestHistoryBoundGnmic(t *testing.T) {
+	t.Parallel()
+	n := startNwmod(t, "--history-commits", "3")
+	addr := n.Addr()
+	addElement(t, addr, "sim-0")
+	for i := range 12 {
+		mustGnmic(t, addr, "--target", "sim-0", "set", "--update-path", "/system/config/hostname", "--update-value", fmt.Sprintf("h%d", i))
+	}
+	// Commit 1 added sim-0; commits 2 to 13 set the hostname.
+	ids := func() []int {
+		var out []int
+		for k := range flatGet(t, addr, "-e", "proto", "--path", "/commits/commit/state/id") {
+			id, err := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(k, "commits/commit[id="), "]/state/id"))
+			if err != nil {
+				t.Fatalf("commit path %q: %v", k, err)
+			}
+			out = append(out, id)
+		}
+		slices.Sort(out)
+		return out
+	}
+	kept := ids()
+	for deadline := time.Now().Add(10 * time.Second); len(kept) >= 6; kept = ids() {
+		if time.Now().After(deadline) {
+			t.Fatalf("commits kept = %v after 10 s, want fewer than 6", kept)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if len(kept) < 3 || kept[len(kept)-1] != 13 || kept[0] != 14-len(kept) {
+		t.Fatalf("commits kept = %v, want the newest 3 to 5 up to 13", kept)
+	}
+
+	n.Restart(t)
+	addr = n.Addr()
+	if got := ids(); !slices.Equal(got, kept) {
+		t.Errorf("commits kept after restart = %v, want %v", got, kept)
+	}
+	if got := flatGet(t, addr, "--target", "sim-0", "-e", "proto", "--path", "/system/config/hostname")["system/config/hostname"]; got != "h11" {
+		t.Errorf("hostname after restart = %q, want h11", got)
+	}
+	mustGnmic(t, addr, "--target", "sim-0", "set", "--update-path", "/system/config/hostname", "--update-value", "after")
+	if got := ids(); got[len(got)-1] != 14 {
+		t.Errorf("commits after one more = %v, want the newest to be 14", got)
+	}
 }

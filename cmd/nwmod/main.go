@@ -44,6 +44,7 @@ type options struct {
 	logFormat     string
 	shutdownIn    time.Duration
 	sims          int
+	history       int
 }
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
@@ -65,6 +66,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.logLevel, "log-level", "info", "log `level`: debug, info, warn, error")
 	fs.StringVar(&o.logFormat, "log-format", "text", "log `format`: text or json")
 	fs.DurationVar(&o.shutdownIn, "shutdown-timeout", 10*time.Second, "how long to wait for RPCs to finish on SIGTERM")
+	fs.IntVar(&o.history, "history-commits", datastore.DefaultOptions("").HistoryCommits, "newest `N` commits kept in the history, with their changes, for reads and rollback")
 	fs.IntVar(&o.sims, "sim", 0, "start `N` simulated elements in-process, sim-0 to sim-N-1 on free loopback ports, and put them in the inventory")
 	fs.Usage = flagconfig.Usage(fs, "usage: nwmod [options]\n\nnwmod serves gNMI over a durable datastore of network element configurations.")
 	if err := flagconfig.Parse(fs, args); err != nil {
@@ -72,6 +74,9 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 			return nil, err
 		}
 		return nil, flagconfig.UsageError{Err: err}
+	}
+	if o.history < 1 {
+		return nil, flagconfig.UsageError{Err: fmt.Errorf("--history-commits must be at least 1, not %d", o.history)}
 	}
 	if fs.NArg() > 0 {
 		return nil, flagconfig.UsageError{Err: fmt.Errorf("unexpected arguments %q (see --help)", fs.Args())}
@@ -110,7 +115,8 @@ func run(ctx context.Context, stopSignals func(), args []string, stderr io.Write
 	if err != nil {
 		return err
 	}
-	store, err := datastore.Open(datastore.DefaultOptions(o.dataDir).WithLogger(log).WithPusher(south.manager))
+	store, err := datastore.Open(datastore.DefaultOptions(o.dataDir).WithLogger(log).WithPusher(south.manager).
+		WithHistoryCommits(o.history))
 	if err != nil {
 		south.close()
 		return err
