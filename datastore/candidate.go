@@ -280,7 +280,7 @@ func (s *Store) CommitCandidate(ctx context.Context, name, user, message string,
 	}
 	res, err := s.commit(ctx, commitSpec{
 		user: user, message: message, candidate: name, confirm: confirm, parts: parts,
-		check: func(map[string]*lockedTarget) error { return s.checkRebase(c) },
+		check: func(locked map[string]*lockedTarget) error { return s.checkRebase(c, locked) },
 		extra: []write{delKey(candidateKey(name))},
 	})
 	if err != nil {
@@ -299,12 +299,16 @@ func (s *Store) CommitCandidate(ctx context.Context, name, user, message string,
 
 // checkRebase fails when a commit made to running since the candidate
 // copied an element changed a leaf the candidate also changed, or one
-// inside a subtree the candidate replaced or deleted.
-func (s *Store) checkRebase(c *candidate) error {
+// inside a subtree the candidate replaced or deleted. locked holds the
+// elements' running trees, locked by the commit.
+func (s *Store) checkRebase(c *candidate, locked map[string]*lockedTarget) error {
 	s.pruneMu.RLock()
 	defer s.pruneMu.RUnlock()
 	var conflicts []string
 	for e, ce := range c.elements {
+		if lt := locked[e]; lt != nil && lt.t.version <= ce.base {
+			continue // running has not moved since the candidate copied it
+		}
 		if floor := s.hist.floor.Load(); ce.base < floor {
 			return fmt.Errorf("%w: candidate %s copied %s at commit %d, and the commits since are no longer all in the history "+
 				"(it keeps the newest %d; the oldest kept is %d), so it cannot be rebased: discard it and start again",

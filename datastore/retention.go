@@ -21,8 +21,9 @@ import (
 //     so that a restart never needs its change; a target that lags is
 //     snapshotted first.
 //
-// An open candidate does not hold commits back: one whose base was removed
-// can no longer be rebased and fails to commit with ErrConflict, saying so.
+// An open candidate does not hold commits back: one that copied an element
+// before the oldest commit kept, when that element changed since, can no
+// longer be rebased and fails to commit with ErrConflict, saying so.
 
 // historyFloorKey holds the highest commit id removed from the history, so
 // that ids are never handed out twice even once every header of the past

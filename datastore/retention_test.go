@@ -146,12 +146,14 @@ func TestHistoryRetentionFloorSurvives(t *testing.T) {
 }
 
 // TestCandidateOlderThanHistory: a candidate whose base commit was pruned
-// cannot be rebased and fails to commit, saying why; a newer one commits.
+// cannot be rebased and fails to commit, saying why; a newer one commits,
+// and so does an old one on an element that did not change since.
 func TestCandidateOlderThanHistory(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t, func(o Options) Options { return o.WithHistoryCommits(3) })
-	addElements(t, s, "sim-0")
+	addElements(t, s, "sim-0", "sim-1")
 	mustSet(t, s, "sim-0@old", update(t, "/system/config/hostname", strVal("old")))
+	mustSet(t, s, "sim-1@untouched", update(t, "/system/config/hostname", strVal("untouched")))
 	for i := range 8 {
 		mustSet(t, s, "sim-0", update(t, "/interfaces/interface[name=eth0]/config/mtu", uintVal(uint64(1000+i))))
 	}
@@ -168,6 +170,12 @@ func TestCandidateOlderThanHistory(t *testing.T) {
 	}
 	if got := device(t, s, "sim-0").GetSystem().GetConfig().GetHostname(); got != "new" {
 		t.Errorf("hostname = %q, want new", got)
+	}
+	if _, err := s.CommitCandidate(ctx, "untouched", "alice", "", nil); err != nil {
+		t.Fatalf("committing an old candidate on an element that did not change since: %v", err)
+	}
+	if got := device(t, s, "sim-1").GetSystem().GetConfig().GetHostname(); got != "untouched" {
+		t.Errorf("sim-1 hostname = %q, want untouched", got)
 	}
 }
 
