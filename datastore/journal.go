@@ -161,10 +161,13 @@ func (j *journal) replay(dir string, segmentSize int64) error {
 	return nil
 }
 
-func (j *journal) lastApplied() (uint64, error) {
-	var lsn uint64
-	err := j.db.View(func(txn *badger.Txn) error {
-		item, err := txn.Get(journalKey)
+func (j *journal) lastApplied() (uint64, error) { return readUint64(j.db, journalKey) }
+
+// readUint64 reads a uint64 kept under key in Badger; a missing key is 0.
+func readUint64(db *badger.DB, key []byte) (uint64, error) {
+	var n uint64
+	err := db.View(func(txn *badger.Txn) error {
+		item, err := txn.Get(key)
 		if errors.Is(err, badger.ErrKeyNotFound) {
 			return nil
 		}
@@ -173,13 +176,13 @@ func (j *journal) lastApplied() (uint64, error) {
 		}
 		return item.Value(func(v []byte) error {
 			if len(v) != 8 {
-				return fmt.Errorf("journal position has %d bytes", len(v))
+				return fmt.Errorf("key %q holds %d bytes, want 8", key, len(v))
 			}
-			lsn = binary.BigEndian.Uint64(v)
+			n = binary.BigEndian.Uint64(v)
 			return nil
 		})
 	})
-	return lsn, err
+	return n, err
 }
 
 // write queues one entry for the log: all of its writes are in Badger

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"reflect"
 	"runtime"
@@ -28,7 +27,7 @@ import (
 //  6. the open candidates, replayed on the recovered running.
 func (s *Store) recover() error {
 	start := time.Now()
-	floor, err := s.loadHistoryFloor()
+	floor, err := readUint64(s.db, historyFloorKey)
 	if err != nil {
 		return err
 	}
@@ -110,28 +109,6 @@ func (s *Store) buildIndexes() error {
 		}
 	}
 	return first
-}
-
-// loadHistoryFloor reads the highest commit id pruned from the history.
-func (s *Store) loadHistoryFloor() (uint64, error) {
-	var floor uint64
-	err := s.db.View(func(txn *badger.Txn) error {
-		item, err := txn.Get(historyFloorKey)
-		if errors.Is(err, badger.ErrKeyNotFound) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		return item.Value(func(v []byte) error {
-			if len(v) != 8 {
-				return fmt.Errorf("history floor: %d bytes, want 8", len(v))
-			}
-			floor = binary.BigEndian.Uint64(v)
-			return nil
-		})
-	})
-	return floor, err
 }
 
 func (s *Store) loadHeaders() ([]Header, error) {

@@ -118,13 +118,7 @@ func (s *Store) pruneHistory() error {
 // target changed since its last snapshot, by commits that may be among
 // those, is snapshotted now.
 func (s *Store) snapshotThrough(id uint64) error {
-	s.mu.RLock()
-	ts := make([]*target, 0, len(s.targets))
-	for _, t := range s.targets {
-		ts = append(ts, t)
-	}
-	s.mu.RUnlock()
-	for _, t := range ts {
+	for _, t := range s.targetList() {
 		t.mu.Lock()
 		due := t.version > t.snapVersion && t.snapVersion < id
 		busy := due && t.snapshotting

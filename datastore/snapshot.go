@@ -119,13 +119,7 @@ func (s *Store) waitDurable(id uint64) error {
 // snapshotAll writes a snapshot of every target changed since its last
 // one; Close calls it so that a clean restart replays nothing.
 func (s *Store) snapshotAll() {
-	s.mu.RLock()
-	ts := make([]*target, 0, len(s.targets))
-	for _, t := range s.targets {
-		ts = append(ts, t)
-	}
-	s.mu.RUnlock()
-	for _, t := range ts {
+	for _, t := range s.targetList() {
 		t.mu.Lock()
 		due := t.sinceSnap > 0 && !t.snapshotting
 		if due {
@@ -138,4 +132,15 @@ func (s *Store) snapshotAll() {
 			}
 		}
 	}
+}
+
+// targetList returns every target the store has.
+func (s *Store) targetList() []*target {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	ts := make([]*target, 0, len(s.targets))
+	for _, t := range s.targets {
+		ts = append(ts, t)
+	}
+	return ts
 }
