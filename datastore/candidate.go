@@ -25,6 +25,9 @@ type candidate struct {
 	hdr      CandidateInfo
 	seq      uint64 // writes persisted so far
 	elements map[string]*candidateElement
+	// gone is set, under mu, once the candidate is committed or
+	// discarded: a write that found it before then opens a new one.
+	gone bool
 }
 
 type candidateElement struct {
@@ -51,16 +54,47 @@ type CandidateInfo struct {
 
 // Candidates lists the open candidates, by name.
 func (s *Store) Candidates() []CandidateInfo {
+	// A candidate's lock is never taken under s.mu: committing one takes
+	// s.mu under the candidate's.
 	s.mu.RLock()
-	defer s.mu.RUnlock()
-	out := make([]CandidateInfo, 0, len(s.candidates))
+	cs := make([]*candidate, 0, len(s.candidates))
 	for _, c := range s.candidates {
+		cs = append(cs, c)
+	}
+	s.mu.RUnlock()
+	out := make([]CandidateInfo, 0, len(cs))
+	for _, c := range cs {
 		c.mu.RLock()
-		out = append(out, c.info())
+		if !c.gone {
+			out = append(out, c.info())
+		}
 		c.mu.RUnlock()
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
+}
+
+// Candidate describes the open candidate name; ok is false when there is
+// none.
+func (s *Store) Candidate(name string) (info CandidateInfo, ok bool) {
+	s.mu.RLock()
+	c, ok := s.candidates[name]
+	s.mu.RUnlock()
+	if !ok {
+		return CandidateInfo{}, false
+	}
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if c.gone {
+		return CandidateInfo{}, false
+	}
+	return c.info(), true
+}
+
+// candidateChanged puts on the history feed that candidate name was
+// opened, written to, committed or discarded.
+func (s *Store) candidateChanged(name string) {
+	s.historyFeed.publish(&Event{Header: Header{Time: s.opts.Now().UnixNano()}, History: &HistoryChange{Candidate: name}})
 }
 
 func (c *candidate) info() CandidateInfo {
@@ -94,18 +128,7 @@ func (s *Store) editCandidate(ctx context.Context, element, cand, user string, o
 		return Result{}, err
 	}
 	now := s.opts.Now().UnixNano()
-	s.mu.Lock()
-	c, ok := s.candidates[cand]
-	if !ok {
-		c = &candidate{
-			hdr:      CandidateInfo{Name: cand, Owner: user, Created: now, Base: s.lastID.Load()},
-			elements: map[string]*candidateElement{},
-		}
-		s.candidates[cand] = c
-	}
-	s.mu.Unlock()
-
-	c.mu.Lock()
+	c := s.openCandidate(cand, user, now)
 	defer c.mu.Unlock()
 	ce := c.elements[element]
 	fresh := ce == nil
@@ -146,7 +169,33 @@ func (s *Store) editCandidate(ctx context.Context, element, cand, user string, o
 		c.elements[element] = ce
 	}
 	c.hdr, c.seq = hdr, seq
+	s.candidateChanged(cand)
 	return Result{Time: now}, nil
+}
+
+// openCandidate returns candidate name, locked, opening it if there is
+// none (or it went while this waited for its lock).
+func (s *Store) openCandidate(name, user string, now int64) *candidate {
+	for {
+		s.mu.Lock()
+		c, ok := s.candidates[name]
+		if !ok {
+			c = &candidate{
+				hdr:      CandidateInfo{Name: name, Owner: user, Created: now, Base: s.lastID.Load()},
+				elements: map[string]*candidateElement{},
+			}
+			s.candidates[name] = c
+		}
+		s.mu.Unlock()
+		if !ok {
+			s.candidateChanged(name)
+		}
+		c.mu.Lock()
+		if !c.gone {
+			return c
+		}
+		c.mu.Unlock()
+	}
 }
 
 // record adds a validated write, already in the candidate's index, to
@@ -249,6 +298,8 @@ func (s *Store) Discard(name string) error {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.gone = true
+	s.candidateChanged(name)
 	if err := s.journal.writeWait([]write{delKey(candidateKey(name))}); err != nil {
 		return err
 	}
@@ -271,6 +322,9 @@ func (s *Store) CommitCandidate(ctx context.Context, name, user, message string,
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.gone {
+		return Result{}, fmt.Errorf("%w: no candidate %q", ErrNotFound, name)
+	}
 	parts := map[string][]tree.Op{}
 	for e, ce := range c.elements {
 		parts[e] = ce.ops
@@ -291,6 +345,8 @@ func (s *Store) CommitCandidate(ctx context.Context, name, user, message string,
 		delete(s.candidates, name)
 	}
 	s.mu.Unlock()
+	c.gone = true
+	s.candidateChanged(name)
 	if err := s.deletePrefix(candidateOpPrefix(name)); err != nil {
 		s.log.Warn("cleaning up committed candidate", "candidate", name, "err", err)
 	}

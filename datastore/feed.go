@@ -6,12 +6,29 @@ import (
 	"sync"
 )
 
-// Event is one commit as the watch feed delivers it.
+// Event is one commit as the watch feed delivers it, one update of an
+// element's state on the state feed, or one change of the history on the
+// history feed.
 type Event struct {
 	Header
 	// Changes has, per target, the notification of the change: updated
 	// leaves with their new values and deleted leaves.
 	Changes []TargetChange
+	// History is what changed, on the history feed only.
+	History *HistoryChange
+}
+
+// HistoryChange is one change of what nwmo reports of its own work: the
+// commits its history keeps and the open candidates. One field is set.
+type HistoryChange struct {
+	// Commit is a commit recorded, or whose header changed (its status,
+	// its confirm deadline): Was is its header before, nil if it is new.
+	Commit, Was *Header
+	// Dropped are the commits that left the history, oldest first.
+	Dropped []Header
+	// Candidate names a candidate that was opened, written to, committed
+	// or discarded: Candidate(name) tells which it is now.
+	Candidate string
 }
 
 // ErrResync is returned by Watcher.Next when the watcher fell so far
@@ -61,12 +78,19 @@ type Watcher struct {
 	pos uint64
 }
 
-// Watch returns a watcher that sees every commit published from now on.
-func (s *Store) Watch() *Watcher {
-	s.feed.mu.Lock()
-	defer s.feed.mu.Unlock()
-	return &Watcher{f: s.feed, pos: s.feed.next}
+// watch returns a watcher that sees every event published from now on.
+func (f *feed) watch() *Watcher {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return &Watcher{f: f, pos: f.next}
 }
+
+// Watch returns a watcher that sees every commit published from now on.
+func (s *Store) Watch() *Watcher { return s.feed.watch() }
+
+// WatchHistory returns a watcher of the history feed: each Event carries
+// a HistoryChange, in the order the history and the candidates took them.
+func (s *Store) WatchHistory() *Watcher { return s.historyFeed.watch() }
 
 // Next returns the next event, waiting for one until ctx is done. After
 // ErrResync the watcher has moved to the newest event; re-read the state

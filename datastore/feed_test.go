@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/nwmo/nwmo/datastore/tree"
 )
 
 func TestWatchOrderAndResync(t *testing.T) {
@@ -155,5 +157,90 @@ func TestPushAllOrNothing(t *testing.T) {
 	}
 	if got := mtu(device(t, s, "sim-0"), "eth0"); got != 9000 {
 		t.Errorf("sim-0 mtu after retry = %d, want 9000", got)
+	}
+}
+
+// TestWatchHistory follows the history feed through a commit, a confirmed
+// commit and its confirmation, a candidate's life and the pruning of old
+// commits: each change comes once, in order, with what it changed.
+func TestWatchHistory(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	s := newStore(t, func(o Options) Options { return o.WithHistoryCommits(2) })
+	addElements(t, s, "sim-0")
+	w := s.WatchHistory()
+	next := func() *HistoryChange {
+		t.Helper()
+		e, err := w.Next(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e.History
+	}
+	hostname := func(target, name string, c *ConfirmOptions) Result {
+		t.Helper()
+		r, err := s.Set(ctx, Request{Target: target, Confirm: c, Ops: []tree.Op{update(t, "/system/config/hostname", strVal(name))}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+
+	r := hostname("sim-0", "a", nil)
+	if hc := next(); hc.Commit == nil || hc.Commit.ID != r.ID || hc.Commit.Status != StatusCommitted || hc.Was != nil {
+		t.Fatalf("commit %d: %+v", r.ID, hc)
+	}
+	r = hostname("sim-0", "b", &ConfirmOptions{ID: "cc", Timeout: time.Hour})
+	if hc := next(); hc.Commit == nil || hc.Commit.ID != r.ID || hc.Commit.Status != StatusPendingConfirm {
+		t.Fatalf("confirmed commit %d: %+v", r.ID, hc)
+	}
+	if _, err := s.Confirm(ctx, "cc"); err != nil {
+		t.Fatal(err)
+	}
+	if hc := next(); hc.Commit == nil || hc.Commit.ID != r.ID || hc.Commit.Status != StatusCommitted || hc.Was == nil || hc.Was.Status != StatusPendingConfirm {
+		t.Fatalf("confirmation of %d: %+v", r.ID, hc)
+	}
+
+	hostname("sim-0@c1", "c", nil)
+	for _, want := range []int{0, 1} { // opened, then written to
+		hc := next()
+		ci, ok := s.Candidate(hc.Candidate)
+		if hc.Candidate != "c1" || !ok {
+			t.Fatalf("candidate event %+v, candidate %+v %v", hc, ci, ok)
+		}
+		if want == 1 && ci.Edits != 1 {
+			t.Errorf("candidate c1 after its write: %+v", ci)
+		}
+	}
+	if err := s.Discard("c1"); err != nil {
+		t.Fatal(err)
+	}
+	if hc := next(); hc.Candidate != "c1" {
+		t.Fatalf("discard: %+v", hc)
+	} else if _, ok := s.Candidate("c1"); ok {
+		t.Error("c1 still open after its discard")
+	}
+
+	// Four commits beyond a bound of 2: the pruner drops the oldest ones,
+	// after their own events.
+	before := s.LastID()
+	for i := range 4 {
+		hostname("sim-0", fmt.Sprint("p", i), nil)
+	}
+	var dropped []uint64
+	for len(dropped) == 0 {
+		hc := next()
+		for _, h := range hc.Dropped {
+			dropped = append(dropped, h.ID)
+		}
+		if hc.Commit != nil && hc.Commit.ID <= before {
+			t.Errorf("commit %d recorded again", hc.Commit.ID)
+		}
+	}
+	if dropped[0] != 1 {
+		t.Errorf("dropped %v, want the oldest first", dropped)
+	}
+	if floor := s.hist.floor.Load(); dropped[len(dropped)-1] != floor {
+		t.Errorf("dropped up to %d, the history's floor is %d", dropped[len(dropped)-1], floor)
 	}
 }

@@ -18,12 +18,15 @@ import (
 type history struct {
 	mu   sync.RWMutex
 	list []Header
+	// publish puts each change on the history feed, under mu: the feed
+	// has them in the order the history took them.
+	publish func(*Event)
 	// floor is the highest id removed from the history: every commit up
 	// to it is gone, every later one that was decided is in list.
 	floor atomic.Uint64
 }
 
-func newHistory() *history { return &history{} }
+func newHistory(publish func(*Event)) *history { return &history{publish: publish} }
 
 // search returns where id is, or would be, in list.
 func (h *history) search(id uint64) int {
@@ -38,14 +41,18 @@ func (h *history) add(hd Header) {
 	if hd.ID <= h.floor.Load() {
 		return
 	}
+	change := &HistoryChange{Commit: &hd}
 	i := h.search(hd.ID)
 	if i < len(h.list) && h.list[i].ID == hd.ID {
+		was := h.list[i]
+		change.Was = &was
 		h.list[i] = hd
-		return
+	} else {
+		h.list = append(h.list, Header{})
+		copy(h.list[i+1:], h.list[i:])
+		h.list[i] = hd
 	}
-	h.list = append(h.list, Header{})
-	copy(h.list[i+1:], h.list[i:])
-	h.list[i] = hd
+	h.publish(&Event{Header: Header{Time: time.Now().UnixNano()}, History: change})
 }
 
 func (h *history) get(id uint64) (Header, bool) {
@@ -81,9 +88,14 @@ func (h *history) drop(id uint64) {
 	if id <= h.floor.Load() {
 		return
 	}
-	rest := h.list[h.search(id+1):]
+	cut := h.search(id + 1)
+	dropped, rest := h.list[:cut], h.list[cut:]
 	h.list = append(make([]Header, 0, len(rest)+len(rest)/4+16), rest...)
 	h.floor.Store(id)
+	if len(dropped) > 0 {
+		// The old array is the history's no more: nothing writes it.
+		h.publish(&Event{Header: Header{Time: time.Now().UnixNano()}, History: &HistoryChange{Dropped: dropped}})
+	}
 }
 
 // len is how many headers the history holds.

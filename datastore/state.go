@@ -123,8 +123,4 @@ func (s *Store) ClearState(name string) error {
 
 // WatchState returns a watcher of state changes: each Event carries one
 // target's changed state leaves (ID 0: state changes are not commits).
-func (s *Store) WatchState() *Watcher {
-	s.stateFeed.mu.Lock()
-	defer s.stateFeed.mu.Unlock()
-	return &Watcher{f: s.stateFeed, pos: s.stateFeed.next}
-}
+func (s *Store) WatchState() *Watcher { return s.stateFeed.watch() }

@@ -34,6 +34,9 @@ type Store struct {
 	lastID    atomic.Uint64 // the highest commit id handed out
 	feed      *feed
 	stateFeed *feed
+	// historyFeed carries the changes of the history and the candidates,
+	// in the order they happen: see HistoryChange.
+	historyFeed *feed
 	seq       *sequencer
 	hist      *history
 
@@ -104,10 +107,11 @@ func Open(opts Options) (*Store, error) {
 		states:      map[string]*stateTree{},
 		feed:        newFeed(opts.FeedSize),
 		stateFeed:   newFeed(opts.FeedSize),
-		hist:        newHistory(),
+		historyFeed: newFeed(opts.FeedSize),
 		pruneDue:    make(chan struct{}, 1),
 		stop:        make(chan struct{}),
 	}
+	s.hist = newHistory(s.historyFeed.publish)
 	jdir := ""
 	if !opts.InMemory {
 		jdir = filepath.Join(opts.Dir, journalDir)
@@ -144,6 +148,7 @@ func (s *Store) Close() error {
 	jerr := s.journal.close()
 	s.feed.close()
 	s.stateFeed.close()
+	s.historyFeed.close()
 	return errors.Join(jerr, s.db.Close())
 }
 

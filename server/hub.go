@@ -22,25 +22,33 @@ import (
 // so that a change's leaves are encoded once per encoding for every
 // subscriber (change.encoded), not once per subscriber.
 type hub struct {
+	ctx        context.Context // the hub's life
 	feeds      []*datastore.Watcher
 	store      *datastore.Store
 	log        *slog.Logger
 	inboxLimit int
+	ownWG      sync.WaitGroup // the history feed's follower (ownfeed.go)
 
 	mu      sync.Mutex
 	inboxes map[string]map[*inbox]struct{} // by element (or nwmo)
 	err     error                          // why a feed ended
+	ownGen  uint64                         // the history follower handing over now
+	ownStop context.CancelFunc             // stops it
 }
 
-func newHub(store *datastore.Store, inboxLimit int, log *slog.Logger) *hub {
+// newHub returns a hub that lives as long as ctx; run it.
+func newHub(ctx context.Context, store *datastore.Store, inboxLimit int, log *slog.Logger) *hub {
 	// Watch now, not when run starts: a subscription opened in between
 	// must not miss a change.
-	return &hub{feeds: []*datastore.Watcher{store.Watch(), store.WatchState()}, store: store, log: log,
+	return &hub{ctx: ctx, feeds: []*datastore.Watcher{store.Watch(), store.WatchState()}, store: store, log: log,
 		inboxLimit: inboxLimit, inboxes: map[string]map[*inbox]struct{}{}}
 }
 
-// run reads the feeds until ctx is done or the datastore closes.
-func (h *hub) run(ctx context.Context) {
+// run reads the feeds until the hub's context is done or the datastore
+// closes.
+func (h *hub) run() {
+	ctx := h.ctx
+	defer h.ownWG.Wait()
 	var wg sync.WaitGroup
 	for _, w := range h.feeds {
 		wg.Add(1)
@@ -129,6 +137,9 @@ func (h *hub) subscribe(target string) *inbox {
 	if set == nil {
 		set = map[*inbox]struct{}{}
 		h.inboxes[target] = set
+		if target == datastore.ServerTarget {
+			h.startOwnLocked()
+		}
 	}
 	set[in] = struct{}{}
 	in.target = target
@@ -142,6 +153,9 @@ func (h *hub) unsubscribe(in *inbox) {
 		delete(set, in)
 		if len(set) == 0 {
 			delete(h.inboxes, in.target)
+			if in.target == datastore.ServerTarget {
+				h.stopOwnLocked()
+			}
 		}
 	}
 }

@@ -50,7 +50,6 @@ type options struct {
 	minSample         time.Duration
 	queue             int
 	user              func(context.Context) string
-	ownStateRefresh   time.Duration
 	inboxEvents       int
 	notificationLimit int
 }
@@ -65,7 +64,6 @@ func defaultOptions() options {
 		minSample:         MinSampleInterval,
 		queue:             SubscriptionQueue,
 		user:              func(context.Context) string { return "anonymous" },
-		ownStateRefresh:   time.Second,
 		inboxEvents:       4096,
 		notificationLimit: 2048,
 	}

@@ -13,10 +13,6 @@ import (
 // history and the open candidates. That state is built into the tree on
 // the fly, from the datastore, for each read that can reach it.
 
-// ownState names the top-level containers of nwmo's model that are built
-// on the fly rather than read from the datastore's tree.
-var ownStateTops = map[string]bool{"commits": true, "candidates": true, "alarms": true}
-
 // ownParts says which built parts a read needs.
 type ownParts struct{ commits, candidates bool }
 

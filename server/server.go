@@ -43,11 +43,11 @@ func New(store *datastore.Store, opts ...Option) *Server {
 		closing: make(chan struct{}),
 		cancel:  cancel,
 	}
-	s.hub = newHub(store, o.inboxEvents, o.log)
+	s.hub = newHub(ctx, store, o.inboxEvents, o.log)
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		s.hub.run(ctx)
+		s.hub.run()
 	}()
 	return s
 }

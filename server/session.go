@@ -33,56 +33,12 @@ type session struct {
 	onChange    []*subscription // those fed by the datastore's feeds
 }
 
-// add adds a checked subscription. On nwmo, the built state (history,
-// candidates) changes without a change on the datastore's feeds, so an
-// ON_CHANGE subscription reaching it gets a twin that samples that part,
-// sending only what changed.
+// add adds a checked subscription.
 func (ss *session) add(sub *subscription) {
-	if ss.t.own() && sub.mode == gpb.SubscriptionMode_ON_CHANGE && ss.list.GetMode() == gpb.SubscriptionList_STREAM {
-		first := ""
-		if len(sub.path) > 0 {
-			first = sub.path[0].GetName()
-		}
-		concrete := first != "" && first != anyOne && first != anyLevel
-		if !concrete || ownStateTops[first] {
-			twin := *sub
-			twin.mode, twin.interval, twin.suppress = gpb.SubscriptionMode_SAMPLE, ss.s.opts.ownStateRefresh, true
-			twin.last = map[string]sentLeaf{}
-			twin.tops = intersect(sub.tops, ownStateTops)
-			ss.subs = append(ss.subs, &twin)
-			if concrete {
-				return
-			}
-			config := map[string]bool{}
-			for _, f := range ss.t.sc.Root.Fields {
-				if !ownStateTops[f.Name] {
-					config[f.Name] = true
-				}
-			}
-			sub.tops = intersect(sub.tops, config)
-		}
-	}
 	ss.subs = append(ss.subs, sub)
 	if sub.mode == gpb.SubscriptionMode_ON_CHANGE {
 		ss.onChange = append(ss.onChange, sub)
 	}
-}
-
-// intersect returns the names in both sets; a nil set holds every name.
-func intersect(a, b map[string]bool) map[string]bool {
-	if a == nil {
-		return b
-	}
-	if b == nil {
-		return a
-	}
-	out := map[string]bool{}
-	for k := range a {
-		if b[k] {
-			out[k] = true
-		}
-	}
-	return out
 }
 
 // read calls fn for every leaf each of subs covers, all from one snapshot

@@ -471,28 +471,6 @@ func TestSubscribeOnChange(t *testing.T) {
 		}
 		a.quiet(100 * time.Millisecond)
 	})
-	t.Run("nwmo's commits", func(t *testing.T) {
-		f.srv.opts.ownStateRefresh = 50 * time.Millisecond
-		sc := f.subscribe(t, stream("nwmo", gpb.SubscriptionMode_ON_CHANGE, "/"))
-		sc.untilSync()
-		f.set(t, "sim-0", &gpb.SetRequest{Update: []*gpb.Update{{Path: path(t, "/system/config/hostname"), Val: strVal("r2")}}})
-		id := strconv.FormatUint(f.store.LastID(), 10)
-		deadline := time.After(10 * time.Second)
-		for {
-			var n *gpb.Notification
-			select {
-			case r := <-sc.resp:
-				n = r.GetUpdate()
-			case <-deadline:
-				t.Fatalf("no update of commit %s", id)
-			}
-			for _, e := range leafEvents(t, n) {
-				if e == "/commits/commit[id="+id+"]/state/id="+id {
-					return
-				}
-			}
-		}
-	})
 }
 
 func TestSubscribeSample(t *testing.T) {
