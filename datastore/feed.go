@@ -44,7 +44,10 @@ type feed struct {
 	ring   []*Event
 	next   uint64 // sequence number of the next event
 	notify chan struct{}
-	closed bool
+	// waiting is set when a watcher waits on notify: only then does
+	// publishing close it and make another.
+	waiting bool
+	closed  bool
 }
 
 func newFeed(size int) *feed {
@@ -58,8 +61,10 @@ func (f *feed) publish(e *Event) {
 	f.mu.Lock()
 	f.ring[f.next%uint64(len(f.ring))] = e
 	f.next++
-	close(f.notify)
-	f.notify = make(chan struct{})
+	if f.waiting {
+		close(f.notify)
+		f.notify, f.waiting = make(chan struct{}), false
+	}
 	f.mu.Unlock()
 }
 
@@ -115,6 +120,7 @@ func (w *Watcher) Next(ctx context.Context) (*Event, error) {
 			return e, nil
 		}
 		ch := w.f.notify
+		w.f.waiting = true
 		w.f.mu.Unlock()
 		select {
 		case <-ch:

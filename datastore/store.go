@@ -37,8 +37,8 @@ type Store struct {
 	// historyFeed carries the changes of the history and the candidates,
 	// in the order they happen: see HistoryChange.
 	historyFeed *feed
-	seq       *sequencer
-	hist      *history
+	seq         *sequencer
+	hist        *history
 
 	// pruneDue wakes the history's pruner; pruning lets one run at a time;
 	// readers of a commit's change hold pruneMu shared, the pruner holds
