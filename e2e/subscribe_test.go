@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -117,6 +118,25 @@ func TestSubscribeGnmic(t *testing.T) {
 		p.waitFor("config/name: eth0", 2) // the heartbeat
 		if d := time.Since(start); d < 500*time.Millisecond {
 			t.Errorf("the heartbeat came after %v, before its 1s", d)
+		}
+	})
+
+	t.Run("stream on-change of nwmo's commits", func(t *testing.T) {
+		args := stream("--stream-mode", "on-change", "--updates-only", "--path", "/commits/commit/state/status")
+		args[slices.Index(args, "sim-0")] = "nwmo"
+		p := startGnmic(t, addr, args...)
+		p.waitFor("sending gNMI SubscribeRequest", 1)
+		time.Sleep(time.Second) // nothing shows that the subscription is in place
+		setMTU(t, "eth0", "1950")
+		id := flatGet(t, addr, "--target", "nwmo", "-e", "proto", "--path", "/commits/commit/state/id")
+		last := 0
+		for _, v := range id {
+			n, _ := strconv.Atoi(v)
+			last = max(last, n)
+		}
+		p.waitFor("commits/commit[id="+strconv.Itoa(last)+"]/state/status: committed", 1)
+		if strings.Count(p.output(), "/state/status: ") != 1 {
+			t.Errorf("updates-only on-change of the status sent more than the new commit's:\n%s", p.output())
 		}
 	})
 
