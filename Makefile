@@ -4,7 +4,7 @@
 
 GO        ?= go
 BIN       := $(CURDIR)/bin
-BINARIES  := nwmod nwmo-sim
+BINARIES  := nwmod nwmo nwmo-sim
 GNMIC     := $(BIN)/gnmic
 DATA_DIR  ?= ./var/nwmo
 LISTEN    ?= 127.0.0.1:9339
@@ -16,7 +16,7 @@ TEST_TIMEOUT ?= 45m
 # only costs build time there.
 NORACE_PKGS := ./gen/... ./cmd/internal/...
 
-.PHONY: all build run test test-race test-norace gen gen-check lint tools bench crash-test clean
+.PHONY: all build run test test-race test-norace gen gen-check protoc lint tools bench crash-test clean
 
 all: build
 
@@ -53,8 +53,13 @@ crash-test:
 # validation tests use.
 GENERATED := gen datastore/validate/internal/testmodel
 
-gen:
+gen: protoc
 	$(GO) generate ./gen/... ./datastore/validate/internal/testmodel/
+
+# protoc generates the admin service's code; Debian's is the one the
+# committed code names.
+protoc:
+	@command -v protoc >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends protobuf-compiler; }
 
 # Regenerating on a clean checkout must change nothing.
 gen-check: gen

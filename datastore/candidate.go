@@ -418,3 +418,55 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// CandidateDiff returns what committing candidate name would change on
+// running now: for each element it touches, in name order, its writes
+// replayed on a copy of running, as a commit would replay them.
+func (s *Store) CandidateDiff(name string) ([]TargetChange, error) {
+	s.mu.RLock()
+	c, ok := s.candidates[name]
+	s.mu.RUnlock()
+	if !ok {
+		return nil, fmt.Errorf("%w: no candidate %q", ErrNotFound, name)
+	}
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if c.gone {
+		return nil, fmt.Errorf("%w: no candidate %q", ErrNotFound, name)
+	}
+	elements := make([]string, 0, len(c.elements))
+	for e := range c.elements {
+		elements = append(elements, e)
+	}
+	sort.Strings(elements)
+	now := s.opts.Now().UnixNano()
+	var out []TargetChange
+	for _, e := range elements {
+		t, err := s.lookup(e)
+		if err != nil {
+			return nil, err
+		}
+		t.mu.RLock()
+		root, err := ygot.DeepCopy(t.root)
+		t.mu.RUnlock()
+		if err != nil {
+			return nil, err
+		}
+		edit := t.model.Schema.NewEdit(root)
+		for i, op := range c.elements[e].ops {
+			if err := edit.Apply(op); err != nil {
+				return nil, &OpError{Index: i, Err: targetErr(e+"@"+name, op, err)}
+			}
+		}
+		changes := edit.Changes()
+		if len(changes) == 0 {
+			continue
+		}
+		tc, err := toTargetChange(e, now, changes)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, tc)
+	}
+	return out, nil
+}

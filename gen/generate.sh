@@ -3,6 +3,8 @@
 # generator pinned in go.mod:
 #   gen/oc        the OpenConfig models of the elements (yang/openconfig.txt)
 #   gen/nwmomodel nwmo's own module (yang/nwmo.yang)
+# and the Go code of nwmod's admin service from gen/adminpb/admin.proto, with
+# protoc and the protoc-gen-go and protoc-gen-go-grpc pinned in go.mod.
 # Run it with `make gen` or `go generate ./gen/...`; never edit the output.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -55,3 +57,13 @@ generate() { # dir package fakeroot yang-files...
 
 generate gen/oc oc device "${modules[@]}"
 generate gen/nwmomodel nwmomodel root yang/nwmo.yang
+
+# The admin service. protoc writes its version into the code: CI and `make
+# gen` use Debian's (3.21.12), which the Makefile installs.
+plugins=$(mktemp -d)
+trap 'rm -rf "$plugins"' EXIT
+go build -o "$plugins/" google.golang.org/protobuf/cmd/protoc-gen-go google.golang.org/grpc/cmd/protoc-gen-go-grpc
+rm -f gen/adminpb/*.pb.go
+protoc --plugin=protoc-gen-go="$plugins/protoc-gen-go" --plugin=protoc-gen-go-grpc="$plugins/protoc-gen-go-grpc" \
+  -I gen/adminpb --go_out=gen/adminpb --go_opt=paths=source_relative \
+  --go-grpc_out=gen/adminpb --go-grpc_opt=paths=source_relative admin.proto

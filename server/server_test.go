@@ -56,6 +56,7 @@ func newFixtureStore(t testing.TB, dopts datastore.Options, opts ...Option) *fix
 	srv := New(store, append([]Option{WithLogger(testLogger(t))}, opts...)...)
 	g := grpc.NewServer(srv.GRPCOptions()...)
 	srv.Register(g)
+	srv.RegisterAdmin(g)
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -151,6 +151,7 @@ func run(ctx context.Context, stopSignals func(), args []string, stderr io.Write
 	}
 	g := grpc.NewServer(gopts...)
 	srv.Register(g)
+	srv.RegisterAdmin(g)
 
 	served := make(chan error, 1)
 	go func() { served <- g.Serve(lis) }()
