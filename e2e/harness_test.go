@@ -64,7 +64,7 @@ const (
 
 // commands are the binaries under cmd/ that TestMain builds; binPath finds
 // them.
-var commands = []string{"nwmod", "nwmo-sim"}
+var commands = []string{"nwmod", "nwmo", "nwmo-sim"}
 
 var (
 	repoRoot  string // directory of nwmo's go.mod
