@@ -216,6 +216,16 @@ func parse(fs *flag.FlagSet, args []string, names ...string) ([]string, error) {
 	return pos, nil
 }
 
+// oneArg returns the one argument, named what, of a command without
+// flags.
+func oneArg(name string, args []string, what string) (string, error) {
+	pos, err := parse(flag.NewFlagSet(name, flag.ContinueOnError), args, what)
+	if err != nil {
+		return "", err
+	}
+	return pos[0], nil
+}
+
 func commitID(s string) (uint64, error) {
 	id, err := strconv.ParseUint(s, 10, 64)
 	if err != nil || id == 0 {
@@ -249,12 +259,11 @@ func history(c *call, name string, args []string) error {
 }
 
 func show(c *call, name string, args []string) error {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	pos, err := parse(fs, args, "ID")
+	arg, err := oneArg(name, args, "ID")
 	if err != nil {
 		return err
 	}
-	id, err := commitID(pos[0])
+	id, err := commitID(arg)
 	if err != nil {
 		return err
 	}
@@ -346,18 +355,17 @@ func candidates(c *call, name string, args []string) error {
 }
 
 func diff(c *call, name string, args []string) error {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	pos, err := parse(fs, args, "CANDIDATE")
+	arg, err := oneArg(name, args, "CANDIDATE")
 	if err != nil {
 		return err
 	}
-	resp, err := c.admin.DiffCandidate(c.ctx, &adminpb.DiffCandidateRequest{Name: pos[0]})
+	resp, err := c.admin.DiffCandidate(c.ctx, &adminpb.DiffCandidateRequest{Name: arg})
 	if err != nil {
 		return err
 	}
 	c.print(resp, func() {
 		if len(resp.GetChanges()) == 0 {
-			fmt.Fprintf(c.out, "candidate %s changes nothing on running\n", pos[0])
+			fmt.Fprintf(c.out, "candidate %s changes nothing on running\n", arg)
 			return
 		}
 		printChanges(c.out, resp.GetChanges())
@@ -393,44 +401,41 @@ func commitCandidate(c *call, name string, args []string) error {
 }
 
 func discard(c *call, name string, args []string) error {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	pos, err := parse(fs, args, "CANDIDATE")
+	arg, err := oneArg(name, args, "CANDIDATE")
 	if err != nil {
 		return err
 	}
-	resp, err := c.admin.DiscardCandidate(c.ctx, &adminpb.DiscardCandidateRequest{Name: pos[0]})
+	resp, err := c.admin.DiscardCandidate(c.ctx, &adminpb.DiscardCandidateRequest{Name: arg})
 	if err != nil {
 		return err
 	}
-	c.print(resp, func() { fmt.Fprintf(c.out, "discarded candidate %s\n", pos[0]) })
+	c.print(resp, func() { fmt.Fprintf(c.out, "discarded candidate %s\n", arg) })
 	return nil
 }
 
 func confirm(c *call, name string, args []string) error {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	pos, err := parse(fs, args, "ID")
+	arg, err := oneArg(name, args, "ID")
 	if err != nil {
 		return err
 	}
-	resp, err := c.admin.Confirm(c.ctx, &adminpb.ConfirmRequest{Id: pos[0]})
+	resp, err := c.admin.Confirm(c.ctx, &adminpb.ConfirmRequest{Id: arg})
 	if err != nil {
 		return err
 	}
-	c.print(resp, func() { fmt.Fprintf(c.out, "confirmed %q (commit %d)\n", pos[0], resp.GetId()) })
+	c.print(resp, func() { fmt.Fprintf(c.out, "confirmed %q (commit %d)\n", arg, resp.GetId()) })
 	return nil
 }
 
 func cancelPending(c *call, name string, args []string) error {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	pos, err := parse(fs, args, "ID")
+	arg, err := oneArg(name, args, "ID")
 	if err != nil {
 		return err
 	}
-	resp, err := c.admin.Cancel(c.ctx, &adminpb.CancelRequest{Id: pos[0]})
+	resp, err := c.admin.Cancel(c.ctx, &adminpb.CancelRequest{Id: arg})
 	if err != nil {
 		return err
 	}
-	c.print(resp, func() { printResult(c.out, resp, fmt.Sprintf("cancelled %q", pos[0])) })
+	c.print(resp, func() { printResult(c.out, resp, fmt.Sprintf("cancelled %q", arg)) })
 	return nil
 }
 
