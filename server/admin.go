@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"math"
 	"sort"
 	"time"
 
@@ -79,6 +80,9 @@ func (a admin) DiffCandidate(_ context.Context, req *adminpb.DiffCandidateReques
 func (a admin) CommitCandidate(ctx context.Context, req *adminpb.CommitCandidateRequest) (*adminpb.CommitResult, error) {
 	ctx, cancel := a.s.requestContext(ctx)
 	defer cancel()
+	if req.GetRollbackDurationNs() > math.MaxInt64 {
+		return nil, toStatus(badRequest("candidate %q: rollback duration %d ns is too long", req.GetName(), req.GetRollbackDurationNs()))
+	}
 	var confirm *datastore.ConfirmOptions
 	if req.GetConfirmId() != "" {
 		confirm = &datastore.ConfirmOptions{ID: req.GetConfirmId(), Timeout: time.Duration(req.GetRollbackDurationNs())}

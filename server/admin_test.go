@@ -168,6 +168,11 @@ func TestAdminCandidates(t *testing.T) {
 	f.set(t, "sim-0@c3", &gpb.SetRequest{Update: []*gpb.Update{{Path: path(t, mtu), Val: uintVal(1400)}}})
 	_, err = a.CommitCandidate(ctxT(t), &adminpb.CommitCandidateRequest{Name: "c3", RollbackDurationNs: uint64(time.Minute)})
 	wantCode(t, err, codes.InvalidArgument)
+	_, err = a.CommitCandidate(ctxT(t), &adminpb.CommitCandidateRequest{Name: "c3", ConfirmId: "x", RollbackDurationNs: 1 << 63})
+	wantCode(t, err, codes.InvalidArgument)
+	if _, ok := f.store.Pending(); ok {
+		t.Error("a refused confirmed commit is pending")
+	}
 }
 
 func TestAdminConfirmedCandidate(t *testing.T) {
