@@ -310,7 +310,7 @@ func (s *Store) Discard(name string) error {
 // element it touches, rebased on running when running moved underneath
 // and the changes do not overlap; when they do, it fails with ErrConflict
 // naming the paths. With confirm, it is a confirmed commit.
-func (s *Store) CommitCandidate(ctx context.Context, name, user, message string, confirm *ConfirmOptions) (Result, error) {
+func (s *Store) CommitCandidate(ctx context.Context, name, user, message string, confirm *ConfirmOptions, opts ...CommitOption) (Result, error) {
 	if err := s.usable(); err != nil {
 		return Result{}, err
 	}
@@ -332,11 +332,15 @@ func (s *Store) CommitCandidate(ctx context.Context, name, user, message string,
 	if message == "" {
 		message = "commit candidate " + name
 	}
-	res, err := s.commit(ctx, commitSpec{
+	spec := commitSpec{
 		user: user, message: message, candidate: name, confirm: confirm, parts: parts,
 		check: func(locked map[string]*lockedTarget) error { return s.checkRebase(c, locked) },
 		extra: []write{delKey(candidateKey(name))},
-	})
+	}
+	for _, o := range opts {
+		o(&spec)
+	}
+	res, err := s.commit(ctx, spec)
 	if err != nil {
 		return res, err
 	}

@@ -64,6 +64,16 @@ func (s *Store) Set(ctx context.Context, r Request) (Result, error) {
 	})
 }
 
+// CommitOption adjusts a Rollback or a CommitCandidate.
+type CommitOption func(*commitSpec)
+
+// Permitted makes the commit fail with permit's error unless permit
+// accepts every leaf it changes, as computed with its targets locked:
+// what a rollback or a candidate commit changes is known only then.
+func Permitted(permit func(target string, leaf []*gpb.PathElem) error) CommitOption {
+	return func(spec *commitSpec) { spec.permit = permit }
+}
+
 // commitSpec is everything one commit is made of.
 type commitSpec struct {
 	user, message, candidate string
@@ -73,6 +83,8 @@ type commitSpec struct {
 	// check runs with every target locked and applied, before anything is
 	// written; a candidate commit checks its base there.
 	check func(locked map[string]*lockedTarget) error
+	// permit, when set, must accept every leaf the commit changes.
+	permit func(target string, leaf []*gpb.PathElem) error
 	// extra are writes made with the commit's record, atomically.
 	extra []write
 	// internal commits (rollbacks of a confirmed commit) pass the gate.
@@ -178,6 +190,16 @@ func (s *Store) commitGated(ctx context.Context, spec commitSpec) (res Result, d
 		if err := spec.check(locked); err != nil {
 			undoAll()
 			return Result{}, nil, err
+		}
+	}
+	if spec.permit != nil {
+		for _, lt := range order {
+			for _, c := range lt.changes {
+				if err := spec.permit(lt.t.name, c.Path); err != nil {
+					undoAll()
+					return Result{}, nil, err
+				}
+			}
 		}
 	}
 	now := s.opts.Now().UnixNano()

@@ -167,7 +167,7 @@ func (s *Store) Commit(id uint64) (Header, []TargetChange, error) {
 
 // Rollback makes the running configuration of every target that changed
 // since commit id what it was right after it, as one new atomic commit.
-func (s *Store) Rollback(ctx context.Context, id uint64, user, message string) (Result, error) {
+func (s *Store) Rollback(ctx context.Context, id uint64, user, message string, opts ...CommitOption) (Result, error) {
 	if err := s.usable(); err != nil {
 		return Result{}, err
 	}
@@ -186,7 +186,11 @@ func (s *Store) Rollback(ctx context.Context, id uint64, user, message string) (
 	if message == "" {
 		message = fmt.Sprintf("rollback to commit %d", id)
 	}
-	return s.commit(ctx, commitSpec{user: user, message: message, rollbackOf: id, parts: parts})
+	spec := commitSpec{user: user, message: message, rollbackOf: id, parts: parts}
+	for _, o := range opts {
+		o(&spec)
+	}
+	return s.commit(ctx, spec)
 }
 
 // errNoCommit says why commit id is not in the history.

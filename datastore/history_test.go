@@ -3,9 +3,14 @@ package datastore
 import (
 	"context"
 	"errors"
-	"github.com/nwmo/nwmo/datastore/tree"
+	"slices"
+	"strings"
 	"testing"
 	"time"
+
+	gpb "github.com/openconfig/gnmi/proto/gnmi"
+
+	"github.com/nwmo/nwmo/datastore/tree"
 )
 
 func TestRollback(t *testing.T) {
@@ -37,6 +42,36 @@ func TestRollback(t *testing.T) {
 	}
 	if _, err := s.Rollback(context.Background(), 999, "carol", ""); !errors.Is(err, ErrNotFound) {
 		t.Errorf("Rollback(999): %v, want ErrNotFound", err)
+	}
+}
+
+// Permitted sees every leaf the rollback changes, as computed with the
+// elements locked, and its refusal leaves everything as it was.
+func TestRollbackPermitted(t *testing.T) {
+	s := newStore(t)
+	addElements(t, s, "sim-0")
+	first := mustSet(t, s, "sim-0", update(t, "/interfaces", jsonVal(interfacesJSON(2, 1500))))
+	mustSet(t, s, "sim-0", update(t, "/interfaces/interface[name=eth0]/config/mtu", uintVal(9000)))
+	mustSet(t, s, "sim-0", update(t, "/interfaces/interface[name=eth1]/config/mtu", uintVal(9100)))
+	last := s.LastID()
+	var seen []string
+	refuse := errors.New("refused")
+	_, err := s.Rollback(context.Background(), first.ID, "carol", "", Permitted(func(target string, leaf []*gpb.PathElem) error {
+		seen = append(seen, target+tree.FormatPath(leaf))
+		if strings.Contains(tree.FormatPath(leaf), "eth1") {
+			return refuse
+		}
+		return nil
+	}))
+	if !errors.Is(err, refuse) {
+		t.Fatalf("Rollback: %v, want the permit's error", err)
+	}
+	slices.Sort(seen)
+	if want := []string{"sim-0/interfaces/interface[name=eth0]/config/mtu", "sim-0/interfaces/interface[name=eth1]/config/mtu"}; !slices.Equal(seen, want) {
+		t.Errorf("the permit saw %q, want %q", seen, want)
+	}
+	if d := device(t, s, "sim-0"); mtu(d, "eth0") != 9000 || mtu(d, "eth1") != 9100 || s.LastID() != last {
+		t.Errorf("after a refused rollback: eth0 %d eth1 %d, last commit %d (was %d)", mtu(d, "eth0"), mtu(d, "eth1"), s.LastID(), last)
 	}
 }
 

@@ -2,8 +2,10 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"sort"
+	"strconv"
 	"time"
 
 	gpb "github.com/openconfig/gnmi/proto/gnmi"
@@ -12,6 +14,8 @@ import (
 	"github.com/nwmo/nwmo/datastore"
 	"github.com/nwmo/nwmo/datastore/tree"
 	"github.com/nwmo/nwmo/gen/adminpb"
+	"github.com/nwmo/nwmo/server/access"
+	"github.com/nwmo/nwmo/server/audit"
 )
 
 // admin is nwmod's admin service (gen/adminpb/admin.proto): the history,
@@ -28,7 +32,16 @@ func (s *Server) RegisterAdmin(g grpc.ServiceRegistrar) {
 	adminpb.RegisterAdminServer(g, admin{s: s})
 }
 
-func (a admin) History(_ context.Context, req *adminpb.HistoryRequest) (*adminpb.HistoryResponse, error) {
+// The paths of nwmo's own model that the admin service's reads show.
+var (
+	commitsPath    = []*gpb.PathElem{{Name: "commits"}}
+	candidatesPath = []*gpb.PathElem{{Name: "candidates"}}
+)
+
+func (a admin) History(ctx context.Context, req *adminpb.HistoryRequest) (*adminpb.HistoryResponse, error) {
+	if err := a.read(ctx, "History", commitsPath); err != nil {
+		return nil, err
+	}
 	f := datastore.HistoryFilter{Target: req.GetElement(), User: req.GetUser(), Limit: int(req.GetLimit())}
 	if req.GetSince() != 0 {
 		f.Since = time.Unix(0, req.GetSince())
@@ -44,8 +57,16 @@ func (a admin) History(_ context.Context, req *adminpb.HistoryRequest) (*adminpb
 	return resp, nil
 }
 
-func (a admin) GetCommit(_ context.Context, req *adminpb.GetCommitRequest) (*adminpb.CommitDetail, error) {
+// GetCommit shows a commit's values: its user must be allowed to read
+// every leaf it changed.
+func (a admin) GetCommit(ctx context.Context, req *adminpb.GetCommitRequest) (*adminpb.CommitDetail, error) {
+	if err := a.read(ctx, "GetCommit", commitsPath); err != nil {
+		return nil, err
+	}
 	h, changes, err := a.s.store.Commit(req.GetId())
+	if err == nil {
+		err = a.readChanges(ctx, "GetCommit", changes)
+	}
 	if err != nil {
 		return nil, toStatus(err)
 	}
@@ -55,11 +76,15 @@ func (a admin) GetCommit(_ context.Context, req *adminpb.GetCommitRequest) (*adm
 func (a admin) Rollback(ctx context.Context, req *adminpb.RollbackRequest) (*adminpb.CommitResult, error) {
 	ctx, cancel := a.s.requestContext(ctx)
 	defer cancel()
-	res, err := a.s.store.Rollback(ctx, req.GetId(), a.s.opts.user(ctx), req.GetMessage())
-	return commitResult(res, err)
+	return a.change(ctx, "Rollback", strconv.FormatUint(req.GetId(), 10), func() (datastore.Result, error) {
+		return a.s.store.Rollback(ctx, req.GetId(), userOf(ctx), req.GetMessage(), a.s.permitted(ctx)...)
+	})
 }
 
-func (a admin) ListCandidates(context.Context, *adminpb.ListCandidatesRequest) (*adminpb.ListCandidatesResponse, error) {
+func (a admin) ListCandidates(ctx context.Context, _ *adminpb.ListCandidatesRequest) (*adminpb.ListCandidatesResponse, error) {
+	if err := a.read(ctx, "ListCandidates", candidatesPath); err != nil {
+		return nil, err
+	}
 	cs := a.s.store.Candidates()
 	resp := &adminpb.ListCandidatesResponse{Candidates: make([]*adminpb.Candidate, len(cs))}
 	for i, c := range cs {
@@ -69,8 +94,16 @@ func (a admin) ListCandidates(context.Context, *adminpb.ListCandidatesRequest) (
 	return resp, nil
 }
 
-func (a admin) DiffCandidate(_ context.Context, req *adminpb.DiffCandidateRequest) (*adminpb.DiffCandidateResponse, error) {
+// DiffCandidate shows values: its user must be allowed to read every leaf
+// the candidate changes.
+func (a admin) DiffCandidate(ctx context.Context, req *adminpb.DiffCandidateRequest) (*adminpb.DiffCandidateResponse, error) {
+	if err := a.read(ctx, "DiffCandidate", candidatesPath); err != nil {
+		return nil, err
+	}
 	changes, err := a.s.store.CandidateDiff(req.GetName())
+	if err == nil {
+		err = a.readChanges(ctx, "DiffCandidate", changes)
+	}
 	if err != nil {
 		return nil, toStatus(err)
 	}
@@ -80,22 +113,35 @@ func (a admin) DiffCandidate(_ context.Context, req *adminpb.DiffCandidateReques
 func (a admin) CommitCandidate(ctx context.Context, req *adminpb.CommitCandidateRequest) (*adminpb.CommitResult, error) {
 	ctx, cancel := a.s.requestContext(ctx)
 	defer cancel()
-	if req.GetRollbackDurationNs() > math.MaxInt64 {
-		return nil, toStatus(badRequest("candidate %q: rollback duration %d ns is too long", req.GetName(), req.GetRollbackDurationNs()))
-	}
-	var confirm *datastore.ConfirmOptions
-	if req.GetConfirmId() != "" {
-		confirm = &datastore.ConfirmOptions{ID: req.GetConfirmId(), Timeout: time.Duration(req.GetRollbackDurationNs())}
-	} else if req.GetRollbackDurationNs() != 0 {
-		return nil, toStatus(badRequest("candidate %q: a rollback duration needs a confirm id", req.GetName()))
-	}
-	res, err := a.s.store.CommitCandidate(ctx, req.GetName(), a.s.opts.user(ctx), req.GetMessage(), confirm)
-	return commitResult(res, err)
+	return a.change(ctx, "CommitCandidate", req.GetName(), func() (datastore.Result, error) {
+		if req.GetRollbackDurationNs() > math.MaxInt64 {
+			return datastore.Result{}, badRequest("candidate %q: rollback duration %d ns is too long", req.GetName(), req.GetRollbackDurationNs())
+		}
+		var confirm *datastore.ConfirmOptions
+		if req.GetConfirmId() != "" {
+			confirm = &datastore.ConfirmOptions{ID: req.GetConfirmId(), Timeout: time.Duration(req.GetRollbackDurationNs())}
+		} else if req.GetRollbackDurationNs() != 0 {
+			return datastore.Result{}, badRequest("candidate %q: a rollback duration needs a confirm id", req.GetName())
+		}
+		return a.s.store.CommitCandidate(ctx, req.GetName(), userOf(ctx), req.GetMessage(), confirm, a.s.permitted(ctx)...)
+	})
 }
 
-func (a admin) DiscardCandidate(_ context.Context, req *adminpb.DiscardCandidateRequest) (*adminpb.DiscardCandidateResponse, error) {
-	if err := a.s.store.Discard(req.GetName()); err != nil {
-		return nil, toStatus(err)
+// DiscardCandidate throws a candidate away: its owner may, and so may a
+// user allowed to write the whole of every element it touches.
+func (a admin) DiscardCandidate(ctx context.Context, req *adminpb.DiscardCandidateRequest) (*adminpb.DiscardCandidateResponse, error) {
+	_, err := a.change(ctx, "DiscardCandidate", req.GetName(), func() (datastore.Result, error) {
+		if c, ok := a.s.store.Candidate(req.GetName()); ok && c.Owner != userOf(ctx) {
+			for _, e := range c.Elements {
+				if err := a.s.authorize(ctx, access.Write, e, nil); err != nil {
+					return datastore.Result{}, fmt.Errorf("candidate %q belongs to %s: %w", c.Name, c.Owner, err)
+				}
+			}
+		}
+		return datastore.Result{}, a.s.store.Discard(req.GetName())
+	})
+	if err != nil {
+		return nil, err
 	}
 	return &adminpb.DiscardCandidateResponse{}, nil
 }
@@ -103,20 +149,48 @@ func (a admin) DiscardCandidate(_ context.Context, req *adminpb.DiscardCandidate
 func (a admin) Confirm(ctx context.Context, req *adminpb.ConfirmRequest) (*adminpb.CommitResult, error) {
 	ctx, cancel := a.s.requestContext(ctx)
 	defer cancel()
-	return commitResult(a.s.store.Confirm(ctx, req.GetId()))
+	return a.change(ctx, "Confirm", req.GetId(), func() (datastore.Result, error) {
+		if err := a.s.authorizePending(ctx, req.GetId()); err != nil {
+			return datastore.Result{}, err
+		}
+		return a.s.store.Confirm(ctx, req.GetId())
+	})
 }
 
 func (a admin) Cancel(ctx context.Context, req *adminpb.CancelRequest) (*adminpb.CommitResult, error) {
 	ctx, cancel := a.s.requestContext(ctx)
 	defer cancel()
-	return commitResult(a.s.store.Cancel(ctx, req.GetId()))
+	return a.change(ctx, "Cancel", req.GetId(), func() (datastore.Result, error) {
+		if err := a.s.authorizePending(ctx, req.GetId()); err != nil {
+			return datastore.Result{}, err
+		}
+		return a.s.store.Cancel(ctx, req.GetId())
+	})
 }
 
-func commitResult(res datastore.Result, err error) (*adminpb.CommitResult, error) {
+// change runs a change of the admin service and records it in the audit
+// trail, with subject, what the request names.
+func (a admin) change(ctx context.Context, rpc, subject string, do func() (datastore.Result, error)) (*adminpb.CommitResult, error) {
+	res, err := do()
+	a.s.auditRecord(ctx, &audit.Record{User: userOf(ctx), RPC: "admin." + rpc, Subject: subject, Commit: res.ID}, err)
 	if err != nil {
 		return nil, toStatus(err)
 	}
 	return &adminpb.CommitResult{Id: res.ID, Time: res.Time}, nil
+}
+
+// read checks that the request's user may read path of nwmo's own
+// model; a refusal is recorded in the audit trail.
+func (a admin) read(ctx context.Context, rpc string, path []*gpb.PathElem) error {
+	err := a.s.authorize(ctx, access.Read, datastore.ServerTarget, path)
+	a.s.auditDenied(ctx, "admin."+rpc, datastore.ServerTarget, err)
+	return toStatus(err)
+}
+
+func (a admin) readChanges(ctx context.Context, rpc string, changes []datastore.TargetChange) error {
+	err := a.s.authorizeChanges(ctx, access.Read, changes)
+	a.s.auditDenied(ctx, "admin."+rpc, "", err)
+	return err
 }
 
 func commitMessage(h datastore.Header) *adminpb.Commit {

@@ -3,7 +3,9 @@ package server
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net"
+	"path/filepath"
 	"sort"
 	"sync"
 	"testing"
@@ -17,6 +19,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/nwmo/nwmo/datastore"
+	"github.com/nwmo/nwmo/server/audit"
 )
 
 // Benchmarks of the gNMI server over loopback, with a durable datastore on
@@ -37,9 +40,17 @@ func benchFixture(b *testing.B, opts ...Option) *fixture {
 	if err != nil {
 		b.Fatal(err)
 	}
-	srv := New(store, opts...)
+	// nwmod always keeps an audit trail.
+	trail, err := audit.Open(filepath.Join(b.TempDir(), "audit.log"), 100<<20, slog.New(slog.DiscardHandler))
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := New(store, append([]Option{WithAudit(trail)}, opts...)...)
 	return serve(b, srv, func() {
 		srv.Close()
+		if err := trail.Close(); err != nil {
+			b.Error(err)
+		}
 		if err := store.Close(); err != nil {
 			b.Error(err)
 		}

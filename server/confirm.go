@@ -9,6 +9,7 @@ import (
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/nwmo/nwmo/datastore"
+	"github.com/nwmo/nwmo/server/audit"
 )
 
 // The gNMI Commit extension (openconfig/reference gnmi-commit-confirmed.md):
@@ -91,14 +92,20 @@ func rollbackDuration(c *gnmi_ext.Commit, d *durationpb.Duration) (time.Duration
 // commitAction carries out a Commit extension on a SetRequest without
 // operations: the commit of a candidate, or an action on the pending
 // commit.
-func (s *Server) commitAction(ctx context.Context, req *gpb.SetRequest, c *gnmi_ext.Commit, user string) (*gpb.SetResponse, error) {
+// It notes in rec, when not nil, the commit it made or acted on.
+func (s *Server) commitAction(ctx context.Context, req *gpb.SetRequest, c *gnmi_ext.Commit, user string, rec *audit.Record) (*gpb.SetResponse, error) {
 	var res datastore.Result
 	var err error
+	if _, isCommit := c.GetAction().(*gnmi_ext.Commit_Commit); !isCommit {
+		if err := s.authorizePending(ctx, c.GetId()); err != nil {
+			return nil, toStatus(err)
+		}
+	}
 	switch a := c.GetAction().(type) {
 	case *gnmi_ext.Commit_Commit:
 		var opts *datastore.ConfirmOptions
 		if opts, err = confirmOptions(c); err == nil {
-			res, err = s.store.CommitCandidate(ctx, c.GetId(), user, "", opts)
+			res, err = s.store.CommitCandidate(ctx, c.GetId(), user, "", opts, s.permitted(ctx)...)
 		}
 	case *gnmi_ext.Commit_Confirm:
 		res, err = s.store.Confirm(ctx, c.GetId())
@@ -113,6 +120,9 @@ func (s *Server) commitAction(ctx context.Context, req *gpb.SetRequest, c *gnmi_
 	}
 	if err != nil {
 		return nil, toStatus(err)
+	}
+	if rec != nil {
+		rec.Commit = res.ID
 	}
 	return &gpb.SetResponse{Prefix: req.GetPrefix(), Timestamp: res.Time}, nil
 }

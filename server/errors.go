@@ -27,6 +27,9 @@ var (
 	errLimit = errors.New("limit reached")
 	// errClosing: the server is shutting down: Unavailable.
 	errClosing = errors.New("server is shutting down")
+	// errDenied: the access policy does not allow the request:
+	// PermissionDenied.
+	errDenied = errors.New("permission denied")
 )
 
 // badRequest returns an error wrapping errBadRequest.
@@ -69,6 +72,8 @@ func code(err error) codes.Code {
 		return codes.Unavailable
 	case errors.Is(err, errLimit):
 		return codes.ResourceExhausted
+	case errors.Is(err, errDenied):
+		return codes.PermissionDenied
 	}
 	if st, ok := status.FromError(err); ok {
 		return st.Code()

@@ -11,6 +11,7 @@ import (
 
 	"github.com/nwmo/nwmo/datastore"
 	"github.com/nwmo/nwmo/datastore/tree"
+	"github.com/nwmo/nwmo/server/access"
 )
 
 // Get answers with one Notification per requested path, taken from running
@@ -23,6 +24,7 @@ func (s *Server) Get(ctx context.Context, req *gpb.GetRequest) (*gpb.GetResponse
 	ctx, cancel := s.requestContext(ctx)
 	defer cancel()
 	resp, err := s.get(ctx, req)
+	s.auditDenied(ctx, "gnmi.Get", req.GetPrefix().GetTarget(), err)
 	return resp, toStatus(err)
 }
 
@@ -56,6 +58,9 @@ func (s *Server) get(ctx context.Context, req *gpb.GetRequest) (*gpb.GetResponse
 		if paths[i], err = checkSchema(t.sc, trimAnyLevel(elems)); err != nil {
 			return nil, err
 		}
+	}
+	if err := s.authorize(ctx, access.Read, t.element, paths...); err != nil {
+		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err

@@ -3,10 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
-	"net"
 	"sync"
-
-	"google.golang.org/grpc/peer"
 )
 
 // limiter counts open Subscribe RPCs, in total and per client, so that no
@@ -53,12 +50,5 @@ func (l *limiter) acquire(client string) (release func(), err error) {
 // client names who makes a request, for per-client limits: the user from
 // the host it connects from.
 func (s *Server) client(ctx context.Context) string {
-	host := "unknown"
-	if p, ok := peer.FromContext(ctx); ok && p.Addr != nil {
-		host = p.Addr.String()
-		if h, _, err := net.SplitHostPort(host); err == nil {
-			host = h
-		}
-	}
-	return s.opts.user(ctx) + "@" + host
+	return userOf(ctx) + "@" + peerHost(ctx)
 }

@@ -1,12 +1,14 @@
 package server
 
 import (
-	"context"
 	"log/slog"
 	"math"
 	"time"
 
 	"google.golang.org/grpc"
+
+	"github.com/nwmo/nwmo/server/access"
+	"github.com/nwmo/nwmo/server/audit"
 )
 
 // Defaults of the options.
@@ -49,7 +51,8 @@ type options struct {
 	requestTimeout    time.Duration
 	minSample         time.Duration
 	queue             int
-	user              func(context.Context) string
+	access            *access.Control
+	audit             *audit.Trail
 	inboxEvents       int
 	notificationLimit int
 }
@@ -63,7 +66,6 @@ func defaultOptions() options {
 		requestTimeout:    RequestTimeout,
 		minSample:         MinSampleInterval,
 		queue:             SubscriptionQueue,
-		user:              func(context.Context) string { return "anonymous" },
 		inboxEvents:       4096,
 		notificationLimit: 2048,
 	}
@@ -133,15 +135,19 @@ func WithSubscriptionQueue(n int) Option {
 	}
 }
 
-// WithUser sets how the server learns who makes a request: the name
-// recorded with every commit and used to count subscriptions per client.
-// Authentication plugs in here; the default is "anonymous".
-func WithUser(user func(context.Context) string) Option {
-	return func(o *options) {
-		if user != nil {
-			o.user = user
-		}
-	}
+// WithAccess makes every request authenticate (a password or a client
+// certificate) and checks it against the access policy in force. Without
+// it every request is allowed, as user Anonymous or the common name of
+// its client certificate.
+func WithAccess(c *access.Control) Option {
+	return func(o *options) { o.access = c }
+}
+
+// WithAudit records in t every Set and every change through the admin
+// service, allowed or not, and every request refused for its
+// credentials or by the access policy.
+func WithAudit(t *audit.Trail) Option {
+	return func(o *options) { o.audit = t }
 }
 
 // GRPCOptions are the gRPC server options the gNMI service needs: message
@@ -155,5 +161,7 @@ func (s *Server) GRPCOptions() []grpc.ServerOption {
 		grpc.MaxConcurrentStreams(math.MaxUint32),
 		grpc.ForceServerCodecV2(newCodec()),
 		grpc.NumStreamWorkers(StreamWorkers),
+		grpc.UnaryInterceptor(s.unaryAuth),
+		grpc.StreamInterceptor(s.streamAuth),
 	}
 }

@@ -8,6 +8,8 @@ import (
 
 	"github.com/nwmo/nwmo/datastore"
 	"github.com/nwmo/nwmo/datastore/tree"
+	"github.com/nwmo/nwmo/server/access"
+	"github.com/nwmo/nwmo/server/audit"
 )
 
 // setOp is one operation of a SetRequest, with the result reported for it.
@@ -26,13 +28,20 @@ type setOp struct {
 func (s *Server) Set(ctx context.Context, req *gpb.SetRequest) (*gpb.SetResponse, error) {
 	ctx, cancel := s.requestContext(ctx)
 	defer cancel()
-	return s.set(ctx, req)
+	if s.opts.audit == nil {
+		return s.set(ctx, req, nil)
+	}
+	rec := setRecord(ctx, req)
+	resp, err := s.set(ctx, req, rec)
+	s.auditRecord(ctx, rec, err)
+	return resp, err
 }
 
 // set returns gRPC status errors itself: a failed operation is reported
-// in the status's details (setStatus).
-func (s *Server) set(ctx context.Context, req *gpb.SetRequest) (*gpb.SetResponse, error) {
-	user := s.opts.user(ctx)
+// in the status's details (setStatus). It notes in rec, when not nil, the
+// commit it made or acted on.
+func (s *Server) set(ctx context.Context, req *gpb.SetRequest, rec *audit.Record) (*gpb.SetResponse, error) {
+	user := userOf(ctx)
 	commit, err := commitExtension(req.GetExtension())
 	if err != nil {
 		return nil, toStatus(err)
@@ -42,15 +51,18 @@ func (s *Server) set(ctx context.Context, req *gpb.SetRequest) (*gpb.SetResponse
 	for _, op := range ops {
 		resp.Response = append(resp.Response, op.result)
 	}
+	if commit != nil && rec != nil {
+		rec.Subject = commit.GetId()
+	}
 	if commit != nil && commit.GetCommit() == nil {
 		if len(ops) > 0 {
 			return nil, setStatus(badRequest("Commit extension %q: a %s carries no operations; send them in a separate SetRequest",
 				commit.GetId(), actionName(commit)), resp, -1)
 		}
-		return s.commitAction(ctx, req, commit, user)
+		return s.commitAction(ctx, req, commit, user, rec)
 	}
 	if commit != nil && len(ops) == 0 && s.isCandidate(commit.GetId()) {
-		return s.commitAction(ctx, req, commit, user)
+		return s.commitAction(ctx, req, commit, user, rec)
 	}
 
 	t, err := s.resolveTarget(req.GetPrefix())
@@ -59,6 +71,11 @@ func (s *Server) set(ctx context.Context, req *gpb.SetRequest) (*gpb.SetResponse
 	}
 	if i, err := s.parseOps(t, req.GetPrefix(), ops); err != nil {
 		return nil, setStatus(err, resp, i)
+	}
+	for i, op := range ops {
+		if err := s.authorize(ctx, access.Write, t.element, op.op.Path); err != nil {
+			return nil, setStatus(err, resp, i)
+		}
 	}
 	r := datastore.Request{Target: t.name, User: user, Ops: make([]tree.Op, len(ops))}
 	for i, op := range ops {
@@ -73,8 +90,35 @@ func (s *Server) set(ctx context.Context, req *gpb.SetRequest) (*gpb.SetResponse
 	if err != nil {
 		return nil, setStatus(err, resp, failedOp(err))
 	}
+	if rec != nil {
+		rec.Commit = res.ID
+	}
 	resp.Timestamp = res.Time
 	return resp, nil
+}
+
+// setRecord is the audit record of a SetRequest: its target and each
+// operation's kind and path, in the order they are applied.
+func setRecord(ctx context.Context, req *gpb.SetRequest) *audit.Record {
+	rec := &audit.Record{User: userOf(ctx), RPC: "gnmi.Set", Target: req.GetPrefix().GetTarget()}
+	prefix := req.GetPrefix().GetElem()
+	add := func(op string, p *gpb.Path) {
+		elems := append(append(make([]*gpb.PathElem, 0, len(prefix)+len(p.GetElem())), prefix...), p.GetElem()...)
+		rec.Ops = append(rec.Ops, audit.Op{Op: op, Path: tree.FormatPath(elems)})
+	}
+	for _, p := range req.GetDelete() {
+		add("delete", p)
+	}
+	for _, u := range req.GetUnionReplace() {
+		add("union_replace", u.GetPath())
+	}
+	for _, u := range req.GetReplace() {
+		add("replace", u.GetPath())
+	}
+	for _, u := range req.GetUpdate() {
+		add("update", u.GetPath())
+	}
+	return rec
 }
 
 // setResults lists a SetRequest's operations in the order they are

@@ -9,6 +9,7 @@ import (
 	gpb "github.com/openconfig/gnmi/proto/gnmi"
 
 	"github.com/nwmo/nwmo/datastore/tree"
+	"github.com/nwmo/nwmo/server/access"
 )
 
 // Subscribe serves the three kinds of subscription over one target (the
@@ -30,6 +31,18 @@ func (s *Server) Subscribe(stream gpb.GNMI_SubscribeServer) error {
 	return toStatus(s.subscribe(stream))
 }
 
+// authorizeSession checks that the session's user may subscribe to each
+// of its paths; a refusal is recorded in the audit trail.
+func (s *Server) authorizeSession(ss *session) error {
+	for _, sub := range ss.subs {
+		if err := s.authorize(ss.ctx, access.Subscribe, ss.t.element, sub.path); err != nil {
+			s.auditDenied(ss.ctx, "gnmi.Subscribe", ss.t.echo, err)
+			return err
+		}
+	}
+	return nil
+}
+
 func (s *Server) subscribe(stream gpb.GNMI_SubscribeServer) error {
 	req, err := stream.Recv()
 	if errors.Is(err, io.EOF) {
@@ -44,6 +57,9 @@ func (s *Server) subscribe(stream gpb.GNMI_SubscribeServer) error {
 	}
 	ss, err := s.newSession(stream, req)
 	if err != nil {
+		return err
+	}
+	if err := s.authorizeSession(ss); err != nil {
 		return err
 	}
 	release, err := s.limits.acquire(s.client(stream.Context()))

@@ -11,6 +11,7 @@
 //	nwmo [flags] discard CANDIDATE
 //	nwmo [flags] confirm ID
 //	nwmo [flags] cancel ID
+//	nwmo hash-password
 package main
 
 import (
@@ -30,6 +31,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
@@ -52,17 +54,22 @@ Commands:
   discard CANDIDATE                              throw a candidate away
   confirm ID                                     make the pending confirmed commit ID permanent
   cancel ID                                      roll the pending confirmed commit ID back now
+  hash-password                                  read a password (on stdin) and print its hash for an access file
+
+Credentials: -u/--username and -p/--password, or NWMO_USERNAME and
+NWMO_PASSWORD (better: a password on the command line is visible to other
+users of the machine), or a client certificate (--tls-cert, --tls-key).
 
 Flags:
 `
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
 // run is the CLI: it returns the exit status, 2 for a usage error and 1
 // for a failed request.
-func run(args []string, stdout, stderr io.Writer) int {
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("nwmo", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
@@ -78,6 +85,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&t.cert, "tls-cert", "", "client certificate (PEM), for mutual TLS")
 	fs.StringVar(&t.key, "tls-key", "", "client key (PEM), for mutual TLS")
 	fs.BoolVar(&t.skipVerify, "tls-skip-verify", false, "TLS without verifying nwmod's certificate")
+	user := fs.String("username", os.Getenv("NWMO_USERNAME"), "user name, for nwmod's access file")
+	fs.StringVar(user, "u", os.Getenv("NWMO_USERNAME"), "shorthand for --username")
+	password := fs.String("password", os.Getenv("NWMO_PASSWORD"), "password of --username")
+	fs.StringVar(password, "p", os.Getenv("NWMO_PASSWORD"), "shorthand for --password")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -89,6 +100,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	name := fs.Arg(0)
+	if name == "hash-password" {
+		return hashPassword(fs.Args()[1:], stdin, stdout, stderr)
+	}
 	cmd, ok := commands[name]
 	if !ok {
 		fmt.Fprintf(stderr, "nwmo: unknown command %q\n\n", name)
@@ -108,6 +122,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	defer conn.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
+	if *user != "" {
+		ctx = metadata.AppendToOutgoingContext(ctx, "username", *user, "password", *password)
+	}
 	c := &call{ctx: ctx, admin: adminpb.NewAdminClient(conn), out: stdout, json: *asJSON}
 	if err := cmd(c, name, fs.Args()[1:]); err != nil {
 		var ue usageError

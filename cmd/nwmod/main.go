@@ -11,9 +11,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -22,6 +24,8 @@ import (
 	"github.com/nwmo/nwmo/cmd/internal/flagconfig"
 	"github.com/nwmo/nwmo/datastore"
 	"github.com/nwmo/nwmo/server"
+	"github.com/nwmo/nwmo/server/access"
+	"github.com/nwmo/nwmo/server/audit"
 )
 
 func main() {
@@ -45,6 +49,9 @@ type options struct {
 	shutdownIn    time.Duration
 	sims          int
 	history       int
+	accessFile    string
+	auditLog      string
+	auditMaxSize  int64
 }
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
@@ -67,6 +74,9 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.logFormat, "log-format", "text", "log `format`: text or json")
 	fs.DurationVar(&o.shutdownIn, "shutdown-timeout", 10*time.Second, "how long to wait for RPCs to finish on SIGTERM")
 	fs.IntVar(&o.history, "history-commits", datastore.DefaultOptions("").HistoryCommits, "newest `N` commits kept in the history, with their changes, for reads and rollback")
+	fs.StringVar(&o.accessFile, "access-file", "", "YAML `file` of users, password hashes and roles; without one, nwmod serves every request, as user anonymous or its client certificate's name. Read again on SIGHUP")
+	fs.StringVar(&o.auditLog, "audit-log", "", "audit trail `file`: every Set and admin change, allowed or denied, and every refused request, one JSON object a line (default DATA-DIR/audit.log)")
+	fs.Int64Var(&o.auditMaxSize, "audit-max-size", 100<<20, "`bytes` past which the audit trail rotates (FILE.1 to FILE.8 are kept)")
 	fs.IntVar(&o.sims, "sim", 0, "start `N` simulated elements in-process, sim-0 to sim-N-1 on free loopback ports, and put them in the inventory")
 	fs.Usage = flagconfig.Usage(fs, "usage: nwmod [options]\n\nnwmod serves gNMI over a durable datastore of network element configurations.")
 	if err := flagconfig.Parse(fs, args); err != nil {
@@ -77,6 +87,12 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	}
 	if o.history < 1 {
 		return nil, flagconfig.UsageError{Err: fmt.Errorf("--history-commits must be at least 1, not %d", o.history)}
+	}
+	if o.auditMaxSize < 1 {
+		return nil, flagconfig.UsageError{Err: fmt.Errorf("--audit-max-size must be positive, not %d", o.auditMaxSize)}
+	}
+	if o.auditLog == "" {
+		o.auditLog = filepath.Join(o.dataDir, "audit.log")
 	}
 	if fs.NArg() > 0 {
 		return nil, flagconfig.UsageError{Err: fmt.Errorf("unexpected arguments %q (see --help)", fs.Args())}
@@ -102,6 +118,23 @@ func run(ctx context.Context, stopSignals func(), args []string, stderr io.Write
 	if err := os.MkdirAll(o.dataDir, 0o750); err != nil {
 		return fmt.Errorf("--data-dir: %w", err)
 	}
+	var ctl *access.Control
+	if o.accessFile != "" {
+		if ctl, err = access.Open(o.accessFile); err != nil {
+			return err
+		}
+	}
+	go reloadOnHangup(ctx, ctl, log)
+	trail, err := audit.Open(o.auditLog, o.auditMaxSize, log)
+	if err != nil {
+		return err
+	}
+	// Deferred first, so it runs last: every request has finished.
+	defer func() {
+		if err := trail.Close(); err != nil {
+			log.Error("closing the audit trail", "err", err)
+		}
+	}()
 	var creds grpc.ServerOption
 	if o.tls.enabled() {
 		c, err := o.tls.transportCredentials()
@@ -138,6 +171,8 @@ func run(ctx context.Context, stopSignals func(), args []string, stderr io.Write
 		server.WithRequestTimeout(o.reqTimeout),
 		server.WithMinSampleInterval(o.minSample),
 		server.WithSubscriptionQueue(o.subQueue),
+		server.WithAccess(ctl),
+		server.WithAudit(trail),
 	)
 	defer srv.Close()
 	gopts := srv.GRPCOptions()
@@ -155,7 +190,8 @@ func run(ctx context.Context, stopSignals func(), args []string, stderr io.Write
 
 	served := make(chan error, 1)
 	go func() { served <- g.Serve(lis) }()
-	log.Info("serving gNMI", "addr", lis.Addr().String(), "tls", o.tls.enabled(), "data-dir", o.dataDir)
+	log.Info("serving gNMI", "addr", lis.Addr().String(), "tls", o.tls.enabled(), "data-dir", o.dataDir,
+		"access-file", o.accessFile, "audit-log", o.auditLog)
 
 	select {
 	case err := <-served:
@@ -177,4 +213,30 @@ func run(ctx context.Context, stopSignals func(), args []string, stderr io.Write
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// reloadOnHangup reads the access file again on every SIGHUP until ctx
+// is done; a file that does not load leaves the policy in force. Without
+// an access file (ctl nil) a SIGHUP is only logged: it must not kill the
+// server, as it would by default.
+func reloadOnHangup(ctx context.Context, ctl *access.Control, log *slog.Logger) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+			if ctl == nil {
+				log.Info("SIGHUP: no access file to reload")
+				continue
+			}
+			if err := ctl.Reload(); err != nil {
+				log.Error("access file not reloaded; the policy in force stays", "err", err)
+				continue
+			}
+			log.Info("access file reloaded", "file", ctl.File())
+		}
+	}
 }
