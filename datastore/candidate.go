@@ -116,7 +116,8 @@ func validCandidateName(name string) error {
 
 // editCandidate applies a write to candidate cand's view of element,
 // creating the candidate on its first write. Nothing reaches the element.
-func (s *Store) editCandidate(ctx context.Context, element, cand, user string, ops []tree.Op) (Result, error) {
+// A candidate whose first write fails is not left open, empty.
+func (s *Store) editCandidate(ctx context.Context, element, cand, user string, ops []tree.Op) (_ Result, err error) {
 	if err := validCandidateName(cand); err != nil {
 		return Result{}, err
 	}
@@ -129,7 +130,12 @@ func (s *Store) editCandidate(ctx context.Context, element, cand, user string, o
 	}
 	now := s.opts.Now().UnixNano()
 	c := s.openCandidate(cand, user, now)
-	defer c.mu.Unlock()
+	defer func() {
+		if err != nil && c.hdr.Edits == 0 {
+			s.dropEmptyCandidate(c)
+		}
+		c.mu.Unlock()
+	}()
 	ce := c.elements[element]
 	fresh := ce == nil
 	if fresh {
@@ -196,6 +202,19 @@ func (s *Store) openCandidate(name, user string, now int64) *candidate {
 		}
 		c.mu.Unlock()
 	}
+}
+
+// dropEmptyCandidate closes candidate c, which no write has reached:
+// nothing of it is on disk. Called with c.mu held.
+func (s *Store) dropEmptyCandidate(c *candidate) {
+	name := c.hdr.Name
+	s.mu.Lock()
+	if s.candidates[name] == c {
+		delete(s.candidates, name)
+	}
+	s.mu.Unlock()
+	c.gone = true
+	s.candidateChanged(name)
 }
 
 // record adds a validated write, already in the candidate's index, to

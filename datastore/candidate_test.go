@@ -65,6 +65,35 @@ func TestCandidate(t *testing.T) {
 	}
 }
 
+// A candidate opens with its first write that succeeds: a first write
+// that fails leaves no empty candidate behind, a later one keeps it.
+func TestCandidateFirstWriteFails(t *testing.T) {
+	s := openStore(t, t.TempDir())
+	defer s.Close()
+	addElements(t, s, "sim-0")
+	bad := Request{Target: "sim-0@c1", Ops: []tree.Op{update(t, "/interfaces/interface[name=eth0]/config/mtu", strVal("x"))}}
+	if _, err := s.Set(context.Background(), bad); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("bad first write: err = %v, want ErrInvalid", err)
+	}
+	if cs := s.Candidates(); len(cs) != 0 {
+		t.Fatalf("Candidates() after a failed first write = %+v, want none", cs)
+	}
+	if _, ok := s.Candidate("c1"); ok {
+		t.Fatal("Candidate(c1) found after a failed first write")
+	}
+
+	mustSet(t, s, "sim-0@c1", update(t, "/interfaces/interface[name=eth0]/config/mtu", uintVal(9000)))
+	if _, err := s.Set(context.Background(), bad); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("bad second write: err = %v, want ErrInvalid", err)
+	}
+	if c, ok := s.Candidate("c1"); !ok || c.Edits != 1 {
+		t.Fatalf("Candidate(c1) after a failed second write = %+v, %v; want it open with 1 edit", c, ok)
+	}
+	if got := mtu(device(t, s, "sim-0@c1"), "eth0"); got != 9000 {
+		t.Errorf("candidate view mtu = %d, want 9000", got)
+	}
+}
+
 func TestCandidateConflict(t *testing.T) {
 	s := newStore(t)
 	addElements(t, s, "sim-0")
