@@ -242,6 +242,12 @@ func TestAccessAuthorization(t *testing.T) {
 	wantStatus(t, err, codes.PermissionDenied, "user port may not subscribe /system on sim-0")
 	_, err = f.admin(t).History(port, &adminpb.HistoryRequest{})
 	wantStatus(t, err, codes.PermissionDenied, "user port may not read /commits on nwmo")
+	// A target that is not managed: the answer lists only the targets
+	// the user's rules name.
+	_, err = f.c.Get(port, &gpb.GetRequest{Prefix: &gpb.Path{Target: "sim-9"}, Encoding: gpb.Encoding_JSON_IETF})
+	wantStatus(t, err, codes.NotFound, `target "sim-9" is not managed; targets user port has rights on: sim-0`)
+	_, err = f.c.Set(noc, &gpb.SetRequest{Prefix: &gpb.Path{Target: "sim-9"}, Update: []*gpb.Update{{Path: descr, Val: strVal("x")}}})
+	wantStatus(t, err, codes.NotFound, "targets user noc has rights on: nwmo, sim-0")
 
 	// Rollback and candidate commits are checked on what they change,
 	// computed with the elements locked.

@@ -33,7 +33,7 @@ func (s *Server) get(ctx context.Context, req *gpb.GetRequest) (*gpb.GetResponse
 	if err := checkEncoding(enc); err != nil {
 		return nil, err
 	}
-	t, err := s.resolveTarget(req.GetPrefix())
+	t, err := s.resolveTarget(ctx, req.GetPrefix())
 	if err != nil {
 		return nil, err
 	}

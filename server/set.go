@@ -65,7 +65,7 @@ func (s *Server) set(ctx context.Context, req *gpb.SetRequest, rec *audit.Record
 		return s.commitAction(ctx, req, commit, user, rec)
 	}
 
-	t, err := s.resolveTarget(req.GetPrefix())
+	t, err := s.resolveTarget(ctx, req.GetPrefix())
 	if err != nil {
 		return nil, setStatus(err, resp, -1)
 	}

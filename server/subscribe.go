@@ -135,7 +135,7 @@ func (s *Server) newSession(stream gpb.GNMI_SubscribeServer, req *gpb.SubscribeR
 	if len(list.GetSubscription()) == 0 {
 		return nil, badRequest("the SubscriptionList has no subscription")
 	}
-	t, err := s.resolveTarget(list.GetPrefix())
+	t, err := s.resolveTarget(stream.Context(), list.GetPrefix())
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,9 @@
 package server
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"strings"
 
 	gpb "github.com/openconfig/gnmi/proto/gnmi"
@@ -43,7 +46,7 @@ func (t target) prefix() *gpb.Path {
 // resolveTarget finds the target a request prefix names. An empty target
 // is nwmo; ELEMENT@CANDIDATE is a candidate's view of an element (which
 // need not exist yet: a candidate is created by its first write).
-func (s *Server) resolveTarget(prefix *gpb.Path) (target, error) {
+func (s *Server) resolveTarget(ctx context.Context, prefix *gpb.Path) (target, error) {
 	name := prefix.GetTarget()
 	t := target{name: name, element: name, echo: name}
 	if i := strings.IndexByte(name, '@'); i >= 0 {
@@ -56,13 +59,35 @@ func (s *Server) resolveTarget(prefix *gpb.Path) (target, error) {
 		t.element, t.name = datastore.ServerTarget, datastore.ServerTarget
 	}
 	if err := s.store.Managed(t.element); err != nil {
-		return target{}, err
+		return target{}, s.unknownTarget(ctx, t.element, err)
 	}
 	if t.own() && t.candidate != "" {
 		return target{}, badRequest("target %q: nwmo's own configuration has no candidates; use target nwmo", name)
 	}
 	t.sc = s.store.Schema(t.name)
 	return t, nil
+}
+
+// unknownTarget is the answer to a request naming a target that is not
+// managed: the datastore's, which lists the targets there are, or under
+// an access policy one that lists only those the user's rules name, so
+// that a typo does not tell a user of the elements they have no rights
+// on.
+func (s *Server) unknownTarget(ctx context.Context, name string, err error) error {
+	if s.opts.access == nil || !errors.Is(err, datastore.ErrNotFound) {
+		return err
+	}
+	pol, user := s.opts.access.Policy(), userOf(ctx)
+	var seen []string
+	for _, t := range s.store.Targets() {
+		if pol.Sees(user, t) {
+			seen = append(seen, t)
+		}
+	}
+	if len(seen) == 0 {
+		return fmt.Errorf("%w: target %q is not managed; user %s has rights on no target", datastore.ErrNotFound, name, user)
+	}
+	return fmt.Errorf("%w: target %q is not managed; targets user %s has rights on: %s", datastore.ErrNotFound, name, user, strings.Join(seen, ", "))
 }
 
 // checkOrigin checks the origin of a path against the target. An element

@@ -243,14 +243,26 @@ func (p *Policy) Allowed(name string, a Action, target string, elems []*gpb.Path
 	return false
 }
 
-func (g *grant) allows(a Action, target string, elems []*gpb.PathElem) bool {
-	if !g.actions[a] {
+// Sees reports whether one of user's rules names target, for any action
+// and path: the targets a user is told of when they name one that is not
+// managed.
+func (p *Policy) Sees(name, target string) bool {
+	u, ok := p.users[name]
+	if !ok {
 		return false
 	}
-	if len(g.targets) > 0 && !slices.ContainsFunc(g.targets, func(pat string) bool {
+	return slices.ContainsFunc(u.grants, func(g grant) bool { return g.names(target) })
+}
+
+func (g *grant) names(target string) bool {
+	return len(g.targets) == 0 || slices.ContainsFunc(g.targets, func(pat string) bool {
 		ok, _ := path.Match(pat, target)
 		return ok
-	}) {
+	})
+}
+
+func (g *grant) allows(a Action, target string, elems []*gpb.PathElem) bool {
+	if !g.actions[a] || !g.names(target) {
 		return false
 	}
 	if len(g.paths) == 0 {

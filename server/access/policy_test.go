@@ -97,6 +97,35 @@ roles:
 	}
 }
 
+func TestSees(t *testing.T) {
+	p := policy(t, `
+users:
+  admin: {roles: [admin]}
+  ops: {roles: [core-ops]}
+roles:
+  admin:
+    - actions: [read]
+  core-ops:
+    - targets: [core-*, nwmo]
+      paths: [/interfaces]
+      actions: [write]
+`)
+	for _, c := range []struct {
+		user, target string
+		want         bool
+	}{
+		{"admin", "edge-1", true},
+		{"ops", "core-1", true},
+		{"ops", "nwmo", true},
+		{"ops", "edge-1", false},
+		{"nobody", "core-1", false},
+	} {
+		if got := p.Sees(c.user, c.target); got != c.want {
+			t.Errorf("Sees(%s, %s) = %v, want %v", c.user, c.target, got, c.want)
+		}
+	}
+}
+
 func TestParseErrors(t *testing.T) {
 	for _, c := range []struct{ name, yaml, want string }{
 		{"empty", `roles: {}`, "no users"},
