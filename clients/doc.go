@@ -8,7 +8,8 @@
 // commits, compensation where they have none); it finds drift between an
 // element and running and reports or repairs it; it collects the
 // elements' state into the datastore; and it publishes each element's
-// connection state under /targets/target[name]/state.
+// connection state under /targets/target[name]/state, and its alarms
+// (unreachable, out of sync) under /alarms, on target nwmo.
 //
 // Elements are spoken to through an Adapter, one small interface per
 // protocol; clients/gnmi is the gNMI one. clients/sim simulates elements

@@ -68,7 +68,7 @@ func (e *element) compare(ctx context.Context, a Adapter, repair bool) error {
 		// A later change or tick compares again.
 		return err
 	}
-	e.setSync(d.count == 0, d.count)
+	e.setSync(d.count == 0, d.count, nil)
 	if d.count > 0 && repair && e.config().drift == "repair" {
 		e.m.log.Info("repairing drift", "element", e.name, "differing-paths", d.count)
 		return e.reconcile(ctx, a)
@@ -95,7 +95,9 @@ func (e *element) reconcile(ctx context.Context, a Adapter) error {
 	})
 	switch {
 	case err != nil:
-		e.setSync(false, d.count)
+		// d.count is 0 when the element could not be read, and counts
+		// the paths that differ when the push failed.
+		e.setSync(false, d.count, err)
 		return err
 	case !done:
 		return &ElementError{Element: e.name, Op: "push running", Kind: ErrTimeout,
@@ -104,7 +106,7 @@ func (e *element) reconcile(ctx context.Context, a Adapter) error {
 	if d.count > 0 {
 		e.m.log.Info("pushed running to the element", "element", e.name, "changed-paths", d.count)
 	}
-	e.setSync(true, 0)
+	e.setSync(true, 0, nil)
 	return nil
 }
 

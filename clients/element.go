@@ -11,6 +11,8 @@ import (
 	gpb "github.com/openconfig/gnmi/proto/gnmi"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+
+	"github.com/nwmo/nwmo/datastore"
 )
 
 // element is the Manager's side of one element of the inventory: its
@@ -36,6 +38,9 @@ type element struct {
 	// published is what nwmo's state holds of the element's entry, by
 	// leaf name: only what differs is published again.
 	published map[string]*gpb.TypedValue
+	// alarms are the element's raised alarms, publishedAlarms what nwmo's
+	// state holds of them; both by type (alarms.go).
+	alarms, publishedAlarms map[string]datastore.Alarm
 	// resync is set when the element may hold a change that running does
 	// not (a push whose undo failed): running is pushed to it as soon as
 	// it can be, whatever its policies.
@@ -121,6 +126,11 @@ func (e *element) reconfigure(c config) bool {
 	defer e.mu.Unlock()
 	old := e.cfg
 	e.cfg = c
+	if c.adapter == adapterNone {
+		// Only provisioned: nothing is expected of it.
+		e.clearLocked(UnreachableAlarm)
+		e.clearLocked(OutOfSyncAlarm)
+	}
 	e.publishLocked()
 	return old.target != c.target || old.adapter != c.adapter
 }
@@ -150,7 +160,7 @@ func (e *element) run(ctx context.Context, done chan struct{}) {
 			return
 		}
 		if err != nil {
-			e.connectFailed(err)
+			e.connectFailed(cfg.target.Address, err)
 			if !e.sleep(ctx, wait) {
 				return
 			}

@@ -16,8 +16,8 @@ import (
 // Manager is nwmo's southbound: it keeps one connection per element of the
 // inventory, pushes committed changes to the elements (all or none), finds
 // and reports drift, collects the elements' state, and publishes each
-// element's connection state under /targets/target[name]/state on target
-// nwmo. It implements datastore.Pusher.
+// element's connection state under /targets/target[name]/state, and its
+// alarms under /alarms, on target nwmo. It implements datastore.Pusher.
 //
 // The store needs the Manager when it opens, and the Manager needs the
 // store to follow the inventory, so a Manager is made with New, handed to

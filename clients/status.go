@@ -3,6 +3,7 @@ package clients
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sort"
 	"strconv"
 	"sync"
@@ -16,8 +17,9 @@ import (
 
 // This file keeps each element's Status and publishes it, with the
 // inventory settings in use, under /targets/target[name]/state on target
-// nwmo, where gNMI clients Get and Subscribe to it. Only the leaves that
-// changed since the last publication are sent.
+// nwmo, where gNMI clients Get and Subscribe to it, together with the
+// element's alarms (alarms.go). Only the leaves that changed since the
+// last publication are sent.
 
 // connected records a new connection.
 func (e *element) connected(a Adapter) {
@@ -28,18 +30,20 @@ func (e *element) connected(a Adapter) {
 	e.lastErr = nil
 	e.status.CommitConfirmed = a.CommitConfirmed()
 	e.status.LastError = ""
+	e.clearLocked(UnreachableAlarm)
 	e.setConnectedLocked(true)
 	e.signalLocked()
 	e.m.log.Info("element connected", "element", e.name, "address", e.cfg.target.Address, "commit-confirmed", e.status.CommitConfirmed)
 }
 
-// connectFailed records a failed connection attempt.
-func (e *element) connectFailed(err error) {
+// connectFailed records a failed connection attempt to addr.
+func (e *element) connectFailed(addr string, err error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.attempts++
 	e.lastErr = err
 	e.status.LastError = err.Error()
+	e.unreachableLocked(addr, err)
 	e.signalLocked()
 	e.publishLocked()
 	e.m.log.Debug("connecting to element", "element", e.name, "err", err)
@@ -52,7 +56,9 @@ func (e *element) disconnected(err error) {
 	e.adapter = nil
 	if err != nil && !errors.Is(err, context.Canceled) {
 		e.status.LastError = err.Error()
+		e.unreachableLocked(e.cfg.target.Address, err)
 	}
+	e.clearLocked(OutOfSyncAlarm)
 	e.setConnectedLocked(false)
 	e.signalLocked()
 	e.mu.Unlock()
@@ -64,8 +70,11 @@ func (e *element) disconnected(err error) {
 	}
 }
 
-// setSync records the outcome of a comparison with running.
-func (e *element) setSync(inSync bool, drift int) {
+// setSync records the outcome of a comparison with running; pushErr is
+// why running could not be pushed to the element, when that was tried.
+// Out of sync with no drift counted says the element could not be read:
+// what was known of it stays.
+func (e *element) setSync(inSync bool, drift int, pushErr error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if inSync != e.status.InSync {
@@ -75,8 +84,14 @@ func (e *element) setSync(inSync bool, drift int) {
 		}
 	}
 	e.status.InSync, e.status.DriftCount = inSync, drift
-	if inSync {
+	switch {
+	case inSync:
 		e.resync = false
+		e.clearLocked(OutOfSyncAlarm)
+	case drift > 0 && pushErr != nil:
+		e.outOfSyncLocked(fmt.Sprintf("differs from running in %s, and pushing running failed: %s", paths(drift), describe(pushErr)))
+	case drift > 0:
+		e.outOfSyncLocked("differs from running in " + paths(drift))
 	}
 	e.publishLocked()
 }
@@ -114,6 +129,7 @@ func (e *element) needResync(err error) {
 	e.status.InSync = false
 	e.status.LastChange = time.Now()
 	e.status.LastError = err.Error()
+	e.outOfSyncLocked("may hold a change running does not: " + describe(err))
 	e.publishLocked()
 	select {
 	case e.check <- struct{}{}:
@@ -172,14 +188,17 @@ func (m *Manager) publish() {
 		m.pub.mu.Unlock()
 
 		n := &gpb.Notification{Timestamp: time.Now().UnixNano(), Prefix: &gpb.Path{Target: datastore.ServerTarget}}
-		sent := make(map[*element]map[string]*gpb.TypedValue, len(batch))
+		sent := make(map[*element]publication, len(batch))
 		for e := range batch {
 			e.mu.Lock()
+			var p publication
 			if e.removed {
 				n.Delete = append(n.Delete, &gpb.Path{Elem: targetPath(e.name)})
 			} else {
-				sent[e] = e.changedLocked(n)
+				p.leaves = e.changedLocked(n)
 			}
+			p.alarms = e.alarmChangesLocked(n)
+			sent[e] = p
 			e.mu.Unlock()
 		}
 		if len(n.Update)+len(n.Delete) == 0 {
@@ -191,12 +210,20 @@ func (m *Manager) publish() {
 			}
 			continue
 		}
-		for e, s := range sent {
+		for e, p := range sent {
 			e.mu.Lock()
-			e.markPublishedLocked(s)
+			e.markPublishedLocked(p)
 			e.mu.Unlock()
 		}
 	}
+}
+
+// publication is what one notification published of an element: the
+// state leaves it updated, by name, and the alarms as it left them, by
+// type.
+type publication struct {
+	leaves map[string]*gpb.TypedValue
+	alarms map[string]datastore.Alarm
 }
 
 // changedLocked appends to n the updates of the leaves of the element's
@@ -249,13 +276,14 @@ func (e *element) changedLocked(n *gpb.Notification) map[string]*gpb.TypedValue 
 	return sent
 }
 
-func (e *element) markPublishedLocked(sent map[string]*gpb.TypedValue) {
+func (e *element) markPublishedLocked(p publication) {
 	if e.published == nil {
 		e.published = map[string]*gpb.TypedValue{}
 	}
-	for k, v := range sent {
+	for k, v := range p.leaves {
 		e.published[k] = v
 	}
+	e.publishedAlarms = p.alarms
 }
 
 // formatID is how a commit id is named on the elements.

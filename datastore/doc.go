@@ -1,8 +1,9 @@
 // Package datastore is nwmo's durable configuration store: the running
 // configuration of every managed element and of nwmo itself (target
 // "nwmo"), named candidates, atomic validated transactions over one target
-// or many, the commit log with history and rollback, confirmed commits, and
-// the watch feed that subscribers and the southbound read.
+// or many, the commit log with history and rollback, confirmed commits (and
+// the alarm of one pending), and the watch feed that subscribers and the
+// southbound read.
 //
 // Reads are served from memory: each target's running configuration is a
 // ygot-generated tree. A commit writes its exact change (never the whole

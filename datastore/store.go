@@ -126,6 +126,7 @@ func Open(opts Options) (*Store, error) {
 		return nil, err
 	}
 	s.seq = newSequencer(s.lastID.Load()+1, s.feed.publish)
+	s.startConfirmAlarms()
 	s.startConfirmTimer()
 	s.startPruner()
 	return s, nil

@@ -3,6 +3,7 @@ package e2e
 import (
 	"errors"
 	"fmt"
+	"net"
 	"os/exec"
 	"strings"
 	"syscall"
@@ -170,6 +171,40 @@ func TestSimFlagGnmic(t *testing.T) {
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("running hostname of sim-1 is not the element's own sim-1: %v\n%s", err, out)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// TestUnreachableAlarmGnmic: an element whose address has nothing
+// listening raises ELEMENT_UNREACHABLE on target nwmo, as gnmic get
+// /alarms shows.
+func TestUnreachableAlarmGnmic(t *testing.T) {
+	t.Parallel()
+	n := startNwmod(t)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := l.Addr().String()
+	l.Close()
+	f := writeFile(t, "r1.json", `{"name":"r1","address":"`+dead+`","adapter":"gnmi","timeout":1000}`)
+	mustGnmic(t, n.Addr(), "--target", "nwmo", "-e", "json_ietf", "set", "--update-path", "/targets/target[name=r1]/config", "--update-file", f)
+
+	// gnmic's flat format spells the list key as a path element.
+	entry := "alarms/alarm/ELEMENT_UNREACHABLE/r1/state/"
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		out, err := gnmic(t, n.Addr(), "--target", "nwmo", "get", "--format", "flat", "--path", "/alarms")
+		got := flat(out)
+		if err == nil && got[entry+"type-id"] == "ELEMENT_UNREACHABLE" {
+			if got[entry+"severity"] != "major" || got[entry+"resource"] != "r1" || !strings.Contains(got[entry+"text"], dead) {
+				t.Errorf("alarm ELEMENT_UNREACHABLE/r1: %v; want severity major, resource r1, a text naming %s", got, dead)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no ELEMENT_UNREACHABLE alarm for r1 on target nwmo: %v\n%s", err, out)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
