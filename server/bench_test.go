@@ -104,12 +104,13 @@ func (nopServer) Set(context.Context, *gpb.SetRequest) (*gpb.SetResponse, error)
 	return &gpb.SetResponse{Timestamp: time.Now().UnixNano()}, nil
 }
 
-// runSets runs b.N Sets from clients goroutines, each on its own element,
-// and reports latency percentiles and throughput.
-func runSets(b *testing.B, f *fixture, clients int) {
+// runSets runs b.N Sets from clients goroutines, each on its own element
+// and its own connection (dialled with dial), and reports latency
+// percentiles and throughput.
+func runSets(b *testing.B, f *fixture, clients int, dial ...grpc.DialOption) {
 	conns := make([]gpb.GNMIClient, clients)
 	for i := range conns {
-		conns[i] = dialBench(b, f.addr)
+		conns[i] = dialBench(b, f.addr, dial...)
 	}
 	lat := make([][]time.Duration, clients)
 	var next sync.Mutex
@@ -164,24 +165,44 @@ func runSets(b *testing.B, f *fixture, clients int) {
 }
 
 func BenchmarkSet(b *testing.B) {
-	for _, clients := range []int{1, 4, 16} {
-		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) {
+	for _, bc := range setBenchCases {
+		b.Run(bc.name, func(b *testing.B) {
 			f := benchFixture(b)
-			for c := range clients {
+			for c := range bc.clients {
 				f.addElement(b, fmt.Sprintf("sim-%d", c))
 				f.setIfaces(b, fmt.Sprintf("sim-%d", c), "eth0")
 			}
-			runSets(b, f, clients)
+			runSets(b, f, bc.clients, bc.dial...)
 		})
 	}
 }
 
 func BenchmarkSetBaseline(b *testing.B) {
-	for _, clients := range []int{1, 4, 16} {
-		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) {
-			runSets(b, serve(b, nopServer{}, nil, nil), clients)
+	for _, bc := range setBenchCases {
+		b.Run(bc.name, func(b *testing.B) {
+			runSets(b, serve(b, nopServer{}, nil, nil), bc.clients, bc.dial...)
 		})
 	}
+}
+
+// setBenchCases are the clients of the Set benchmarks. A gRPC-Go client
+// with its default settings (gnmic's) pings the server each time a
+// response arrives, to estimate the bandwidth-delay product; a server
+// that answers within the client's next write (the do-nothing one) acks
+// in the same write as its answer, one that takes a durable commit's
+// millisecond acks on its own, and each side then makes about one more
+// write and one more read per Set. Clients with fixed flow-control
+// windows do not ping: the fixed-window case measures what that costs.
+var setBenchCases = []struct {
+	name    string
+	clients int
+	dial    []grpc.DialOption
+}{
+	{"clients=1", 1, nil},
+	{"clients=4", 4, nil},
+	{"clients=16", 16, nil},
+	{"clients=16,window=fixed", 16, []grpc.DialOption{
+		grpc.WithInitialWindowSize(1 << 20), grpc.WithInitialConnWindowSize(1 << 20)}},
 }
 
 // BenchmarkGet10k gets a 10,000-interface configuration in JSON_IETF.

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/nwmo/nwmo/server/access"
 	"github.com/nwmo/nwmo/server/audit"
@@ -53,6 +55,8 @@ type options struct {
 	queue             int
 	access            *access.Control
 	audit             *audit.Trail
+	creds             credentials.TransportCredentials
+	pingHold          time.Duration
 	inboxEvents       int
 	notificationLimit int
 }
@@ -66,6 +70,8 @@ func defaultOptions() options {
 		requestTimeout:    RequestTimeout,
 		minSample:         MinSampleInterval,
 		queue:             SubscriptionQueue,
+		creds:             insecure.NewCredentials(),
+		pingHold:          pingHold,
 		inboxEvents:       4096,
 		notificationLimit: 2048,
 	}
@@ -150,12 +156,20 @@ func WithAudit(t *audit.Trail) Option {
 	return func(o *options) { o.audit = t }
 }
 
+// WithTransportCredentials serves over c, TLS for one; the default is
+// plain TCP.
+func WithTransportCredentials(c credentials.TransportCredentials) Option {
+	return func(o *options) { o.creds = c }
+}
+
 // GRPCOptions are the gRPC server options the gNMI service needs: message
-// size limits large enough for whole device configurations, and no limit on
+// size limits large enough for whole device configurations, no limit on
 // concurrent streams (each subscription is one; the server counts them
-// itself).
+// itself), and the transport credentials, whose connections hold back
+// their writes of pings (pinghold.go).
 func (s *Server) GRPCOptions() []grpc.ServerOption {
 	return []grpc.ServerOption{
+		grpc.Creds(pingHoldCreds{TransportCredentials: s.opts.creds, hold: s.opts.pingHold}),
 		grpc.MaxRecvMsgSize(s.opts.maxMsg),
 		grpc.MaxSendMsgSize(s.opts.maxMsg),
 		grpc.MaxConcurrentStreams(math.MaxUint32),

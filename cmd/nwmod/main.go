@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/nwmo/nwmo/cmd/internal/flagconfig"
 	"github.com/nwmo/nwmo/datastore"
@@ -135,13 +136,11 @@ func run(ctx context.Context, stopSignals func(), args []string, stderr io.Write
 			log.Error("closing the audit trail", "err", err)
 		}
 	}()
-	var creds grpc.ServerOption
+	creds := insecure.NewCredentials()
 	if o.tls.enabled() {
-		c, err := o.tls.transportCredentials()
-		if err != nil {
+		if creds, err = o.tls.transportCredentials(); err != nil {
 			return err
 		}
-		creds = grpc.Creds(c)
 	}
 
 	south, err := newSouthbound(o.sims, log)
@@ -173,18 +172,15 @@ func run(ctx context.Context, stopSignals func(), args []string, stderr io.Write
 		server.WithSubscriptionQueue(o.subQueue),
 		server.WithAccess(ctl),
 		server.WithAudit(trail),
+		server.WithTransportCredentials(creds),
 	)
 	defer srv.Close()
-	gopts := srv.GRPCOptions()
-	if creds != nil {
-		gopts = append(gopts, creds)
-	}
 
 	lis, err := net.Listen("tcp", o.listen)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	g := grpc.NewServer(gopts...)
+	g := grpc.NewServer(srv.GRPCOptions()...)
 	srv.Register(g)
 	srv.RegisterAdmin(g)
 
