@@ -132,7 +132,7 @@ func (s *Store) editCandidate(ctx context.Context, element, cand, user string, o
 	c := s.openCandidate(cand, user, now)
 	defer func() {
 		if err != nil && c.hdr.Edits == 0 {
-			s.dropEmptyCandidate(c)
+			s.closeCandidate(c)
 		}
 		c.mu.Unlock()
 	}()
@@ -204,9 +204,10 @@ func (s *Store) openCandidate(name, user string, now int64) *candidate {
 	}
 }
 
-// dropEmptyCandidate closes candidate c, which no write has reached:
-// nothing of it is on disk. Called with c.mu held.
-func (s *Store) dropEmptyCandidate(c *candidate) {
+// closeCandidate takes c out of the open candidates, once committed, or
+// when no write reached it (nothing of it is on disk then). Called with
+// c.mu held.
+func (s *Store) closeCandidate(c *candidate) {
 	name := c.hdr.Name
 	s.mu.Lock()
 	if s.candidates[name] == c {
@@ -363,13 +364,7 @@ func (s *Store) CommitCandidate(ctx context.Context, name, user, message string,
 	if err != nil {
 		return res, err
 	}
-	s.mu.Lock()
-	if s.candidates[name] == c {
-		delete(s.candidates, name)
-	}
-	s.mu.Unlock()
-	c.gone = true
-	s.candidateChanged(name)
+	s.closeCandidate(c)
 	if err := s.deletePrefix(candidateOpPrefix(name)); err != nil {
 		s.log.Warn("cleaning up committed candidate", "candidate", name, "err", err)
 	}
