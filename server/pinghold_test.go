@@ -63,12 +63,14 @@ type recordingConn struct {
 	net.Conn // nil: only Write and Close are called
 	mu       sync.Mutex
 	writes   [][]byte
+	attempts int // writes made, failed ones too
 	err      error
 }
 
 func (r *recordingConn) Write(p []byte) (int, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.attempts++
 	if r.err != nil {
 		return 0, r.err
 	}
@@ -137,27 +139,37 @@ func TestPingHoldConnTimer(t *testing.T) {
 		t.Fatalf("writes = %q, want the ack alone", w)
 	}
 
-	// A held write that fails fails the next write.
+	// A held write that the timer fails to write fails the next write,
+	// which reaches the connection no more.
 	rec.mu.Lock()
 	rec.err = errors.New("connection reset")
+	tried := rec.attempts
 	rec.mu.Unlock()
 	if _, err := h.Write(pingAck); err != nil {
 		t.Fatalf("holding: %v", err)
 	}
 	for {
-		_, err := h.Write(data)
-		if err != nil {
-			if err.Error() != "connection reset" {
-				t.Fatalf("Write after a failed held write: %v", err)
-			}
+		rec.mu.Lock()
+		flushed := rec.attempts > tried
+		rec.mu.Unlock()
+		if flushed {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatal("no write failed")
+			t.Fatal("the held ack was never written")
 		}
+		time.Sleep(time.Millisecond)
+	}
+	if _, err := h.Write(data); err == nil || err.Error() != "connection reset" {
+		t.Fatalf("Write after a failed held write: %v, want the held write's error", err)
 	}
 	if _, err := h.Write(pingAck); err == nil {
 		t.Fatal("a write after a failure was held, not refused")
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if rec.attempts != tried+1 {
+		t.Errorf("%d writes reached the connection after the failure, want only the held one", rec.attempts-tried)
 	}
 }
 
