@@ -291,6 +291,37 @@ func TestAccessAuthorization(t *testing.T) {
 		t.Errorf("description %s after the candidate commit, want \"candidate\"", got)
 	}
 
+	// An element the user's rules name nowhere gets the same answer, so
+	// that its name is not confirmed to them; the audit trail records the
+	// refusal. A user whose rules name it still reaches it.
+	admin := as(t, "admin", "admin")
+	if _, err := f.c.Set(admin, &gpb.SetRequest{Update: []*gpb.Update{{
+		Path: path(t, "/targets/target[name=core-1]/config"),
+		Val:  jsonVal(t, map[string]string{"name": "core-1", "address": "127.0.0.1:1", "adapter": "none"}),
+	}}}); err != nil {
+		t.Fatal(err)
+	}
+	core1 := &gpb.Path{Target: "core-1"}
+	_, err = f.c.Get(port, &gpb.GetRequest{Prefix: core1, Path: []*gpb.Path{path(t, "/interfaces")}, Encoding: gpb.Encoding_JSON_IETF})
+	wantStatus(t, err, codes.NotFound, `target "core-1" is not managed; targets user port has rights on: sim-0`)
+	_, err = f.c.Set(port, &gpb.SetRequest{Prefix: &gpb.Path{Target: "core-1@c9"}, Update: []*gpb.Update{{Path: descr, Val: strVal("x")}}})
+	wantStatus(t, err, codes.NotFound, `target "core-1" is not managed; targets user port has rights on: sim-0`)
+	stream, err = f.c.Subscribe(port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := stream.Send(&gpb.SubscribeRequest{Request: &gpb.SubscribeRequest_Subscribe{Subscribe: &gpb.SubscriptionList{
+		Prefix: core1, Mode: gpb.SubscriptionList_ONCE, Encoding: gpb.Encoding_JSON_IETF,
+		Subscription: []*gpb.Subscription{{Path: path(t, "/interfaces")}},
+	}}}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = stream.Recv()
+	wantStatus(t, err, codes.NotFound, `target "core-1" is not managed`)
+	if _, err := f.c.Get(noc, &gpb.GetRequest{Prefix: core1, Encoding: gpb.Encoding_JSON_IETF}); err != nil {
+		t.Errorf("noc, whose rules name every target, reading core-1: %v", err)
+	}
+
 	// The trail has every Set and admin change, allowed or not, with its
 	// user, and the refused reads.
 	got := map[string]int{}
@@ -320,6 +351,12 @@ func TestAccessAuthorization(t *testing.T) {
 	}
 	if got["ops gnmi.Set PermissionDenied"] != 2 {
 		t.Errorf("%d refused Sets of ops recorded, want 2", got["ops gnmi.Set PermissionDenied"])
+	}
+	// Of port's two Gets answered NotFound, only the one naming an
+	// element hidden from them is a refusal; the other named no element.
+	if got["port gnmi.Get NotFound"] != 1 || got["port gnmi.Subscribe NotFound"] != 1 || got["port gnmi.Set NotFound"] != 1 {
+		t.Errorf("refusals of a hidden element recorded: Get %d, Subscribe %d, Set %d; want one each",
+			got["port gnmi.Get NotFound"], got["port gnmi.Subscribe NotFound"], got["port gnmi.Set NotFound"])
 	}
 	if got["noc gnmi.Get OK"] != 0 {
 		t.Error("an allowed Get is in the audit trail")

@@ -165,7 +165,7 @@ func (u *userStream) Context() context.Context { return u.ctx }
 // auditDenied records a request the access policy refused; other errors
 // of reads are not the audit trail's business.
 func (s *Server) auditDenied(ctx context.Context, rpc, target string, err error) {
-	if errors.Is(err, errDenied) {
+	if errors.Is(err, errDenied) || errors.Is(err, errHidden) {
 		s.auditRecord(ctx, &audit.Record{User: userOf(ctx), RPC: rpc, Target: target}, err)
 	}
 }

@@ -30,6 +30,9 @@ var (
 	// errDenied: the access policy does not allow the request:
 	// PermissionDenied.
 	errDenied = errors.New("permission denied")
+	// errHidden: the request names an element the user's rules name
+	// nowhere; answered NotFound, audited as a refusal (target.go).
+	errHidden = errors.New("target hidden by the access policy")
 )
 
 // badRequest returns an error wrapping errBadRequest.

@@ -137,6 +137,7 @@ func (s *Server) newSession(stream gpb.GNMI_SubscribeServer, req *gpb.SubscribeR
 	}
 	t, err := s.resolveTarget(stream.Context(), list.GetPrefix())
 	if err != nil {
+		s.auditDenied(stream.Context(), "gnmi.Subscribe", list.GetPrefix().GetTarget(), err)
 		return nil, err
 	}
 	sel, err := newSelection(t.sc, gpb.GetRequest_ALL, list.GetUseModels())

@@ -61,6 +61,10 @@ func (s *Server) resolveTarget(ctx context.Context, prefix *gpb.Path) (target, e
 	if err := s.store.Managed(t.element); err != nil {
 		return target{}, s.unknownTarget(ctx, t.element, err)
 	}
+	if s.hidden(ctx, t.element) {
+		nf := s.unknownTarget(ctx, t.element, fmt.Errorf("%w: target %q", datastore.ErrNotFound, t.element))
+		return target{}, hiddenTargetError{nf}
+	}
 	if t.own() && t.candidate != "" {
 		return target{}, badRequest("target %q: nwmo's own configuration has no candidates; use target nwmo", name)
 	}
@@ -89,6 +93,23 @@ func (s *Server) unknownTarget(ctx context.Context, name string, err error) erro
 	}
 	return fmt.Errorf("%w: target %q is not managed; targets user %s has rights on: %s", datastore.ErrNotFound, name, user, strings.Join(seen, ", "))
 }
+
+// hidden reports whether element is one the user's rules name nowhere.
+// Such a user is answered as if it were not managed at all: telling
+// PermissionDenied from NotFound would tell them which names are
+// elements. nwmo itself is no secret.
+func (s *Server) hidden(ctx context.Context, element string) bool {
+	return s.opts.access != nil && element != datastore.ServerTarget &&
+		!s.opts.access.Policy().Sees(userOf(ctx), element)
+}
+
+// hiddenTargetError is the answer to a request naming an element the
+// user's rules name nowhere: to the client, the NotFound of a target that
+// is not managed; to the audit trail, a refusal by the access policy.
+type hiddenTargetError struct{ notFound error }
+
+func (e hiddenTargetError) Error() string   { return e.notFound.Error() }
+func (e hiddenTargetError) Unwrap() []error { return []error{e.notFound, errHidden} }
 
 // checkOrigin checks the origin of a path against the target. An element
 // serves origin "openconfig" (the default, so "" too); nwmo serves its own
