@@ -204,9 +204,9 @@ func (s *Store) openCandidate(name, user string, now int64) *candidate {
 	}
 }
 
-// closeCandidate takes c out of the open candidates, once committed, or
-// when no write reached it (nothing of it is on disk then). Called with
-// c.mu held.
+// closeCandidate takes c out of the open candidates, once committed or
+// discarded and its records deleted, or when no write reached it (nothing
+// of it is on disk then). Called with c.mu held.
 func (s *Store) closeCandidate(c *candidate) {
 	name := c.hdr.Name
 	s.mu.Lock()
@@ -307,23 +307,28 @@ func (s *Store) viewCandidate(element, cand string, fn func(ygot.GoStruct, *tree
 	return fn(ce.root, s.Schema(element))
 }
 
-// Discard throws candidate name away.
+// Discard throws candidate name away. Its records leave the disk while it
+// is still the open candidate of that name, locked: a write arriving
+// meanwhile waits for it, then opens a new candidate whose records
+// nothing deletes.
 func (s *Store) Discard(name string) error {
-	s.mu.Lock()
+	s.mu.RLock()
 	c, ok := s.candidates[name]
-	delete(s.candidates, name)
-	s.mu.Unlock()
+	s.mu.RUnlock()
 	if !ok {
 		return fmt.Errorf("%w: no candidate %q", ErrNotFound, name)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.gone = true
-	s.candidateChanged(name)
-	if err := s.journal.writeWait([]write{delKey(candidateKey(name))}); err != nil {
-		return err
+	if c.gone {
+		return fmt.Errorf("%w: no candidate %q", ErrNotFound, name)
 	}
-	return s.deletePrefix(candidateOpPrefix(name))
+	err := s.journal.writeWait([]write{delKey(candidateKey(name))})
+	if err == nil {
+		err = s.deletePrefix(candidateOpPrefix(name))
+	}
+	s.closeCandidate(c)
+	return err
 }
 
 // CommitCandidate commits candidate name as one transaction over every
@@ -364,10 +369,11 @@ func (s *Store) CommitCandidate(ctx context.Context, name, user, message string,
 	if err != nil {
 		return res, err
 	}
-	s.closeCandidate(c)
+	// Its records go before it closes, as in Discard.
 	if err := s.deletePrefix(candidateOpPrefix(name)); err != nil {
 		s.log.Warn("cleaning up committed candidate", "candidate", name, "err", err)
 	}
+	s.closeCandidate(c)
 	return res, nil
 }
 
