@@ -201,6 +201,7 @@ func TestAuthenticateWaitsForBcrypt(t *testing.T) {
 	p := policy(t, `
 users:
   alice: {password-hash: "`+hash(t, "s3cret")+`", roles: [r]}
+  robot: {roles: [r]}
 roles:
   r: [{actions: [read]}]
 `)
@@ -210,6 +211,16 @@ roles:
 	defer cancel()
 	if err := p.Authenticate(ctx, "alice", "wrong"); err != context.DeadlineExceeded {
 		t.Errorf("with both slots taken: %v, want DeadlineExceeded", err)
+	}
+	// So do names with no password, unknown or certificate-only: were they
+	// refused at once, the time of the answer would tell which names have
+	// a password.
+	for _, name := range []string{"bob", "robot"} {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+		if err := p.Authenticate(ctx, name, "wrong"); err != context.DeadlineExceeded {
+			t.Errorf("%s with both slots taken: %v, want DeadlineExceeded", name, err)
+		}
+		cancel()
 	}
 }
 
