@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -43,6 +44,21 @@ func mustNwmoCLI(t testing.TB, addr string, args ...string) string {
 
 // TestNwmoCLI drives the history, a rollback and a candidate's life with
 // the real nwmo CLI, against nwmod, with gnmic for the writes and reads.
+// nwmo --help shows where credentials come from, never the password
+// NWMO_PASSWORD holds.
+func TestNwmoCLIHelpHidesPassword(t *testing.T) {
+	t.Parallel()
+	cmd := exec.Command(binPath("nwmo"), "--help")
+	cmd.Env = append(os.Environ(), "NWMO_PASSWORD=s3cret-in-env", "NWMO_USERNAME=ops")
+	out, _ := cmd.CombinedOutput()
+	if !strings.Contains(string(out), "--password") && !strings.Contains(string(out), "-password") {
+		t.Fatalf("nwmo --help does not list --password:\n%s", out)
+	}
+	if strings.Contains(string(out), "s3cret-in-env") {
+		t.Errorf("nwmo --help prints the password from NWMO_PASSWORD:\n%s", out)
+	}
+}
+
 func TestNwmoCLI(t *testing.T) {
 	t.Parallel()
 	n := startNwmod(t)
@@ -106,6 +122,8 @@ func TestNwmoCLI(t *testing.T) {
 		{[]string{"show", "x"}, 2, "not a positive number"},
 		{[]string{"rollback"}, 2, "takes ID"},
 		{[]string{"frobnicate"}, 2, "unknown command"},
+		// The answer's limit is the client's, and can be lowered.
+		{[]string{"--max-msg-size", "64", "show", "3"}, 1, "ResourceExhausted"},
 	} {
 		if _, errOut, exit := nwmoCLI(t, addr, c.args...); exit != c.exit || !strings.Contains(errOut, c.want) {
 			t.Errorf("nwmo %s: exit %d, %q; want %d and %q", quoteArgs(c.args), exit, errOut, c.exit, c.want)

@@ -80,20 +80,29 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.StringVar(addr, "a", "127.0.0.1:9339", "shorthand for --address")
 	timeout := fs.Duration("timeout", time.Minute, "how long a request may take")
 	asJSON := fs.Bool("json", false, "print the service's answer as JSON")
+	maxMsg := fs.Int("max-msg-size", 256<<20, "largest answer in `bytes` (nwmod's --max-msg-size default)")
 	var t tlsFlags
 	fs.StringVar(&t.ca, "tls-ca", "", "verify nwmod's certificate with this CA (PEM); TLS is off without a --tls-* flag")
 	fs.StringVar(&t.cert, "tls-cert", "", "client certificate (PEM), for mutual TLS")
 	fs.StringVar(&t.key, "tls-key", "", "client key (PEM), for mutual TLS")
 	fs.BoolVar(&t.skipVerify, "tls-skip-verify", false, "TLS without verifying nwmod's certificate")
-	user := fs.String("username", os.Getenv("NWMO_USERNAME"), "user name, for nwmod's access file")
-	fs.StringVar(user, "u", os.Getenv("NWMO_USERNAME"), "shorthand for --username")
-	password := fs.String("password", os.Getenv("NWMO_PASSWORD"), "password of --username")
-	fs.StringVar(password, "p", os.Getenv("NWMO_PASSWORD"), "shorthand for --password")
+	// The environment's values are read after parsing, not given as
+	// defaults, which --help would print.
+	user := fs.String("username", "", "user name, for nwmod's access file (default $NWMO_USERNAME)")
+	fs.StringVar(user, "u", "", "shorthand for --username")
+	password := fs.String("password", "", "password of --username (default $NWMO_PASSWORD)")
+	fs.StringVar(password, "p", "", "shorthand for --password")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
 		return 2
+	}
+	if *user == "" {
+		*user = os.Getenv("NWMO_USERNAME")
+	}
+	if *password == "" {
+		*password = os.Getenv("NWMO_PASSWORD")
 	}
 	if fs.NArg() == 0 {
 		fs.Usage()
@@ -114,7 +123,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "nwmo:", err)
 		return 2
 	}
-	conn, err := grpc.NewClient(*addr, grpc.WithTransportCredentials(creds))
+	// An answer (a large commit's changes) may be as large as nwmod sends.
+	conn, err := grpc.NewClient(*addr, grpc.WithTransportCredentials(creds),
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(*maxMsg)))
 	if err != nil {
 		fmt.Fprintln(stderr, "nwmo:", err)
 		return 2
