@@ -38,10 +38,14 @@ func (h *hub) startOwnLocked() {
 	ctx, cancel := context.WithCancel(h.ctx)
 	h.ownStop = cancel
 	w := h.store.WatchHistory()
+	// The candidates as they are now, after the watch begins and before
+	// any subscriber reads them: a change after this is both on the feed
+	// and a difference from it.
+	cands := candidatesLeaves(h.store.Schema(datastore.ServerTarget), h.store.Candidates())
 	h.ownWG.Add(1)
 	go func() {
 		defer h.ownWG.Done()
-		h.followOwn(ctx, w, gen)
+		h.followOwn(ctx, w, gen, cands)
 	}()
 }
 
@@ -57,12 +61,11 @@ func (h *hub) stopOwnLocked() {
 }
 
 // followOwn hands the changes of the history feed to the inboxes of nwmo
-// while gen is the follower's generation.
-func (h *hub) followOwn(ctx context.Context, w *datastore.Watcher, gen uint64) {
+// while gen is the follower's generation. cands are the candidates' leaves
+// as last handed over: the feed names a candidate that changed, and the
+// difference is what goes out.
+func (h *hub) followOwn(ctx context.Context, w *datastore.Watcher, gen uint64, cands map[string][]ownLeaf) {
 	sc := h.store.Schema(datastore.ServerTarget)
-	// The candidates' leaves as last handed over: the feed names a
-	// candidate that changed, and the difference is what goes out.
-	cands := candidatesLeaves(sc, h.store.Candidates())
 	push := func(fn func(*inbox)) {
 		h.mu.Lock()
 		defer h.mu.Unlock()

@@ -133,8 +133,10 @@ func TestSubscribeOwnState(t *testing.T) {
 
 	t.Run("the history is followed again for a new subscriber", func(t *testing.T) {
 		sc.cancel()
-		for f.srv.hub.subscribed(datastore.ServerTarget) {
-			time.Sleep(time.Millisecond)
+		for deadline := time.Now().Add(10 * time.Second); f.srv.hub.subscribed(datastore.ServerTarget); time.Sleep(time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatal("nwmo's last subscriber is still subscribed 10 s after it left")
+			}
 		}
 		again := f.subscribe(t, stream("nwmo", gpb.SubscriptionMode_ON_CHANGE, "/commits/commit/state/status"))
 		again.untilSync()
