@@ -170,6 +170,12 @@ func (e *element) run(ctx context.Context, done chan struct{}) {
 		e.connected(a)
 		began := time.Now()
 		err = e.session(ctx, a, &first)
+		if ctx.Err() != nil {
+			// Stopped (a new address, removal, shutdown): whatever the
+			// session's last call returned, often a gRPC Canceled, nothing
+			// failed.
+			err = context.Canceled
+		}
 		e.disconnected(err)
 		a.Close()
 		if ctx.Err() != nil {
