@@ -10,6 +10,8 @@ import (
 	"time"
 
 	badger "github.com/dgraph-io/badger/v4"
+
+	"github.com/nwmo/nwmo/datastore/tree"
 )
 
 // keysUnder counts Badger's keys with prefix, once the journal's entries
@@ -64,7 +66,7 @@ func TestHistoryRetention(t *testing.T) {
 	}
 	hs := s.History(HistoryFilter{})
 	if len(hs) != keep || hs[0].ID != last-keep+1 {
-		t.Fatalf("history = %d commits from %d, want %d from %d", len(hs), hs[0].ID, keep, last-keep+1)
+		t.Fatalf("history = %v, want %d commits from %d", hs, keep, last-keep+1)
 	}
 	if n := keysUnder(t, s, prefixHeader); n != keep {
 		t.Errorf("%d commit headers on disk, want %d", n, keep)
@@ -214,7 +216,11 @@ func TestHistoryRetentionUnderLoad(t *testing.T) {
 			defer wg.Done()
 			for i := range each {
 				name := fmt.Sprintf("eth%d", w)
-				mustSet(t, s, "sim-0", update(t, "/interfaces/interface[name="+name+"]/config/mtu", uintVal(uint64(1000+i))))
+				op := update(t, "/interfaces/interface[name="+name+"]/config/mtu", uintVal(uint64(1000+i)))
+				if _, err := s.Set(context.Background(), Request{Target: "sim-0", User: "test", Ops: []tree.Op{op}}); err != nil {
+					t.Errorf("Set: %v", err) // not Fatal: this is not the test's goroutine
+					return
+				}
 			}
 		}()
 	}

@@ -169,7 +169,7 @@ func TestHistoryBoundGnmic(t *testing.T) {
 		t.Errorf("hostname after restart = %q, want h11", got)
 	}
 	mustGnmic(t, addr, "--target", "sim-0", "set", "--update-path", "/system/config/hostname", "--update-value", "after")
-	if got := ids(); got[len(got)-1] != 14 {
+	if got := ids(); len(got) == 0 || got[len(got)-1] != 14 {
 		t.Errorf("commits after one more = %v, want the newest to be 14", got)
 	}
 }
