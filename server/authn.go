@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"strings"
 	"time"
 
 	"google.golang.org/grpc"
@@ -56,7 +57,13 @@ func (s *Server) authenticate(ctx context.Context, method string) (context.Conte
 	case name != "" && pol == nil:
 		err = status.Errorf(codes.Unauthenticated, "user %s: nwmod has no access file (--access-file), so it checks no passwords; leave out the username and password", name)
 	case name != "":
-		if err = pol.Authenticate(ctx, name, password); err != nil {
+		// A Subscribe has no deadline of its own: waiting for a bcrypt
+		// slot behind a flood of wrong passwords is bounded by the
+		// request timeout.
+		actx, cancel := context.WithTimeout(ctx, s.opts.requestTimeout)
+		err = pol.Authenticate(actx, name, password)
+		cancel()
+		if err != nil {
 			if errors.Is(err, access.ErrBadCredentials) {
 				err = status.Error(codes.Unauthenticated, err.Error())
 			} else {
@@ -120,11 +127,8 @@ func peerHost(ctx context.Context) string {
 // admin.Rollback.
 func rpcName(method string) string {
 	service, name := "", method
-	for i := len(method) - 1; i >= 0; i-- {
-		if method[i] == '/' {
-			service, name = method[:i], method[i+1:]
-			break
-		}
+	if i := strings.LastIndexByte(method, '/'); i >= 0 {
+		service, name = method[:i], method[i+1:]
 	}
 	switch service {
 	case "/gnmi.gNMI":

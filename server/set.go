@@ -28,11 +28,12 @@ type setOp struct {
 func (s *Server) Set(ctx context.Context, req *gpb.SetRequest) (*gpb.SetResponse, error) {
 	ctx, cancel := s.requestContext(ctx)
 	defer cancel()
+	ops := setResults(req)
 	if s.opts.audit == nil {
-		return s.set(ctx, req, nil)
+		return s.set(ctx, req, ops, nil)
 	}
-	rec := setRecord(ctx, req)
-	resp, err := s.set(ctx, req, rec)
+	rec := setRecord(ctx, req, ops)
+	resp, err := s.set(ctx, req, ops, rec)
 	s.auditRecord(ctx, rec, err)
 	return resp, err
 }
@@ -40,14 +41,13 @@ func (s *Server) Set(ctx context.Context, req *gpb.SetRequest) (*gpb.SetResponse
 // set returns gRPC status errors itself: a failed operation is reported
 // in the status's details (setStatus). It notes in rec, when not nil, the
 // commit it made or acted on.
-func (s *Server) set(ctx context.Context, req *gpb.SetRequest, rec *audit.Record) (*gpb.SetResponse, error) {
+func (s *Server) set(ctx context.Context, req *gpb.SetRequest, ops []setOp, rec *audit.Record) (*gpb.SetResponse, error) {
 	user := userOf(ctx)
 	commit, err := commitExtension(req.GetExtension())
 	if err != nil {
 		return nil, toStatus(err)
 	}
 	resp := &gpb.SetResponse{Prefix: req.GetPrefix()}
-	ops := setResults(req)
 	for _, op := range ops {
 		resp.Response = append(resp.Response, op.result)
 	}
@@ -98,27 +98,26 @@ func (s *Server) set(ctx context.Context, req *gpb.SetRequest, rec *audit.Record
 }
 
 // setRecord is the audit record of a SetRequest: its target and each
-// operation's kind and path, in the order they are applied.
-func setRecord(ctx context.Context, req *gpb.SetRequest) *audit.Record {
-	rec := &audit.Record{User: userOf(ctx), RPC: "gnmi.Set", Target: req.GetPrefix().GetTarget()}
+// operation's kind and path, in the order they are applied (ops, from
+// setResults).
+func setRecord(ctx context.Context, req *gpb.SetRequest, ops []setOp) *audit.Record {
+	rec := &audit.Record{User: userOf(ctx), RPC: "gnmi.Set", Target: req.GetPrefix().GetTarget(), Ops: make([]audit.Op, len(ops))}
 	prefix := req.GetPrefix().GetElem()
-	add := func(op string, p *gpb.Path) {
-		elems := append(append(make([]*gpb.PathElem, 0, len(prefix)+len(p.GetElem())), prefix...), p.GetElem()...)
-		rec.Ops = append(rec.Ops, audit.Op{Op: op, Path: tree.FormatPath(elems)})
-	}
-	for _, p := range req.GetDelete() {
-		add("delete", p)
-	}
-	for _, u := range req.GetUnionReplace() {
-		add("union_replace", u.GetPath())
-	}
-	for _, u := range req.GetReplace() {
-		add("replace", u.GetPath())
-	}
-	for _, u := range req.GetUpdate() {
-		add("update", u.GetPath())
+	for i, op := range ops {
+		p := op.result.GetPath().GetElem()
+		elems := append(append(make([]*gpb.PathElem, 0, len(prefix)+len(p)), prefix...), p...)
+		rec.Ops[i] = audit.Op{Op: auditOpNames[op.result.GetOp()], Path: tree.FormatPath(elems)}
 	}
 	return rec
+}
+
+// auditOpNames spell the operations in audit records as gNMI's
+// SetRequest fields do.
+var auditOpNames = map[gpb.UpdateResult_Operation]string{
+	gpb.UpdateResult_DELETE:        "delete",
+	gpb.UpdateResult_UNION_REPLACE: "union_replace",
+	gpb.UpdateResult_REPLACE:       "replace",
+	gpb.UpdateResult_UPDATE:        "update",
 }
 
 // setResults lists a SetRequest's operations in the order they are

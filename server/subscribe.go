@@ -91,8 +91,7 @@ type subscription struct {
 	path []*gpb.PathElem // canonical, from the root; may hold wildcards
 	pat  pattern         // path, compiled for matching changed leaves
 	// tops restricts the root's children the subscription covers (by
-	// use_models, or to split nwmo's built state from its configuration);
-	// nil covers them all.
+	// use_models); nil covers them all.
 	tops map[string]bool
 
 	mode      gpb.SubscriptionMode // ON_CHANGE or SAMPLE, once checked
