@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -363,5 +364,39 @@ func TestAccessAuthorization(t *testing.T) {
 	}
 	if okSet.GetTimestamp() == 0 || okCommit == 0 {
 		t.Errorf("ops's Set is recorded with commit %d", okCommit)
+	}
+}
+
+// A request is checked against the policy it was authenticated under from
+// start to end: a reload meanwhile applies to the next request, never to
+// part of one.
+func TestAccessPolicyPinnedPerRequest(t *testing.T) {
+	dir := t.TempDir()
+	file := accessFile(t, dir, "roles:\n  all:\n    - actions: [read, write, subscribe]\n", map[string]string{"ops": "all"})
+	ctl, err := access.Open(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := newFixture(t, WithAccess(ctl)).srv
+	incoming := metadata.NewIncomingContext(ctxT(t), metadata.Pairs("username", "ops", "password", "ops"))
+	ctx, err := srv.authenticate(incoming, "/gnmi.gNMI/Set")
+	if err != nil {
+		t.Fatal(err)
+	}
+	descr := path(t, "/interfaces/interface[name=eth0]/config/description").GetElem()
+	// ops loses write while the request runs.
+	accessFile(t, dir, "roles:\n  all:\n    - actions: [read, subscribe]\n", map[string]string{"ops": "all"})
+	if err := ctl.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.authorize(ctx, access.Write, "sim-0", descr); err != nil {
+		t.Errorf("the request authenticated before the reload: %v, want the policy it began with", err)
+	}
+	next, err := srv.authenticate(incoming, "/gnmi.gNMI/Set")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.authorize(next, access.Write, "sim-0", descr); !errors.Is(err, errDenied) {
+		t.Errorf("a request after the reload: %v, want it denied", err)
 	}
 }

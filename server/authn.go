@@ -22,15 +22,34 @@ import (
 // and the client no certificate.
 const Anonymous = "anonymous"
 
-// userKey keys the authenticated user's name in a request's context.
-type userKey struct{}
+// callerKey keys the request's caller in its context.
+type callerKey struct{}
+
+// caller is who makes a request, and the access policy it is checked
+// against from start to end, whatever reload comes meanwhile.
+type caller struct {
+	user string
+	pol  *access.Policy // nil without an access file
+}
 
 // userOf is who makes the request of ctx, as authenticate found.
 func userOf(ctx context.Context) string {
-	if u, ok := ctx.Value(userKey{}).(string); ok {
-		return u
+	if c, ok := ctx.Value(callerKey{}).(*caller); ok {
+		return c.user
 	}
 	return Anonymous
+}
+
+// policy is the access policy of the request of ctx, as authenticate
+// found it, or nil without an access file.
+func (s *Server) policy(ctx context.Context) *access.Policy {
+	if c, ok := ctx.Value(callerKey{}).(*caller); ok && c.pol != nil {
+		return c.pol
+	}
+	if s.opts.access == nil {
+		return nil
+	}
+	return s.opts.access.Policy()
 }
 
 // authenticate finds who makes a request, before any RPC runs:
@@ -85,7 +104,7 @@ func (s *Server) authenticate(ctx context.Context, method string) (context.Conte
 		s.auditRecord(ctx, &audit.Record{User: user, RPC: rpcName(method)}, err)
 		return nil, err
 	}
-	return context.WithValue(ctx, userKey{}, user), nil
+	return context.WithValue(ctx, callerKey{}, &caller{user: user, pol: pol}), nil
 }
 
 func first(ctx context.Context, key string) string {

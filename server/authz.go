@@ -19,7 +19,7 @@ func (s *Server) authorize(ctx context.Context, a access.Action, element string,
 	if s.opts.access == nil {
 		return nil
 	}
-	pol, user := s.opts.access.Policy(), userOf(ctx)
+	pol, user := s.policy(ctx), userOf(ctx)
 	for _, p := range paths {
 		if !pol.Allowed(user, a, element, p) {
 			return fmt.Errorf("%w: user %s may not %s %s on %s", errDenied, user, a, tree.FormatPath(p), element)

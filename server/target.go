@@ -81,7 +81,7 @@ func (s *Server) unknownTarget(ctx context.Context, name string, err error) erro
 	if s.opts.access == nil || !errors.Is(err, datastore.ErrNotFound) {
 		return err
 	}
-	pol, user := s.opts.access.Policy(), userOf(ctx)
+	pol, user := s.policy(ctx), userOf(ctx)
 	var seen []string
 	for _, t := range s.store.Targets() {
 		if pol.Sees(user, t) {
@@ -100,7 +100,7 @@ func (s *Server) unknownTarget(ctx context.Context, name string, err error) erro
 // elements. nwmo itself is no secret.
 func (s *Server) hidden(ctx context.Context, element string) bool {
 	return s.opts.access != nil && element != datastore.ServerTarget &&
-		!s.opts.access.Policy().Sees(userOf(ctx), element)
+		!s.policy(ctx).Sees(userOf(ctx), element)
 }
 
 // hiddenTargetError is the answer to a request naming an element the
