@@ -122,6 +122,8 @@ func TestNwmoCLI(t *testing.T) {
 		{[]string{"show", "x"}, 2, "not a positive number"},
 		{[]string{"rollback"}, 2, "takes ID"},
 		{[]string{"frobnicate"}, 2, "unknown command"},
+		{[]string{"commit", "c9", "--rollback-duration", "1m"}, 2, "needs --confirm-id"},
+		{[]string{"history", "--help"}, 0, "-element"},
 		// The answer's limit is the client's, and can be lowered.
 		{[]string{"--max-msg-size", "64", "show", "3"}, 1, "ResourceExhausted"},
 	} {

@@ -138,6 +138,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	c := &call{ctx: ctx, admin: adminpb.NewAdminClient(conn), out: stdout, json: *asJSON}
 	if err := cmd(c, name, fs.Args()[1:]); err != nil {
+		var help helpText
+		if errors.As(err, &help) {
+			fmt.Fprint(stderr, help)
+			return 0
+		}
 		var ue usageError
 		if errors.As(err, &ue) {
 			fmt.Fprintf(stderr, "nwmo %s: %s\n", name, ue)
@@ -189,6 +194,11 @@ type usageError string
 
 func (e usageError) Error() string { return string(e) }
 
+// helpText is a command's help, asked for with -h or --help.
+type helpText string
+
+func (e helpText) Error() string { return string(e) }
+
 // call is one command's request to nwmod.
 type call struct {
 	ctx   context.Context
@@ -225,7 +235,13 @@ func parse(fs *flag.FlagSet, args []string, names ...string) ([]string, error) {
 	fs.SetOutput(io.Discard)
 	var pos []string
 	for {
-		if err := fs.Parse(args); err != nil {
+		if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+			var b strings.Builder
+			fmt.Fprintf(&b, "usage: nwmo [global flags] %s [flags]\n", strings.Join(append([]string{fs.Name()}, names...), " "))
+			fs.SetOutput(&b)
+			fs.PrintDefaults()
+			return nil, helpText(b.String())
+		} else if err != nil {
 			return nil, usageError(err.Error())
 		}
 		if fs.NArg() == 0 {
@@ -412,6 +428,9 @@ func commitCandidate(c *call, name string, args []string) error {
 	}
 	if *d < 0 {
 		return usageError(fmt.Sprintf("--rollback-duration %v is negative", *d))
+	}
+	if *d != 0 && *confirmID == "" {
+		return usageError("--rollback-duration needs --confirm-id: only a confirmed commit is rolled back")
 	}
 	resp, err := c.admin.CommitCandidate(c.ctx, &adminpb.CommitCandidateRequest{Name: pos[0], Message: *msg,
 		ConfirmId: *confirmID, RollbackDurationNs: uint64(*d)})
