@@ -205,8 +205,25 @@ func (m *Manager) publish() {
 			continue
 		}
 		if err := m.store.UpdateState(n); err != nil {
-			if !errors.Is(err, datastore.ErrClosed) {
-				m.log.Debug("publishing element state", "elements", len(sent), "err", err)
+			if errors.Is(err, datastore.ErrClosed) {
+				continue
+			}
+			// What was not published is published again (a cleared alarm
+			// must not stay raised), after a pause.
+			m.log.Warn("publishing element state; retrying", "elements", len(sent), "err", err)
+			m.pub.mu.Lock()
+			for e := range sent {
+				m.pub.dirty[e] = struct{}{}
+			}
+			m.pub.mu.Unlock()
+			select {
+			case <-m.ctx.Done():
+				return
+			case <-time.After(publishRetry):
+			}
+			select {
+			case m.pub.wake <- struct{}{}:
+			default:
 			}
 			continue
 		}
@@ -217,6 +234,10 @@ func (m *Manager) publish() {
 		}
 	}
 }
+
+// publishRetry is the pause before publishing again what nwmo's state
+// refused.
+const publishRetry = time.Second
 
 // publication is what one notification published of an element: the
 // state leaves it updated, by name, and the alarms as it left them, by
