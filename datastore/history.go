@@ -21,12 +21,15 @@ type history struct {
 	// publish puts each change on the history feed, under mu: the feed
 	// has them in the order the history took them.
 	publish func(*Event)
+	now     func() time.Time // the store's clock, for the events' times
 	// floor is the highest id removed from the history: every commit up
 	// to it is gone, every later one that was decided is in list.
 	floor atomic.Uint64
 }
 
-func newHistory(publish func(*Event)) *history { return &history{publish: publish} }
+func newHistory(publish func(*Event), now func() time.Time) *history {
+	return &history{publish: publish, now: now}
+}
 
 // search returns where id is, or would be, in list.
 func (h *history) search(id uint64) int {
@@ -52,7 +55,7 @@ func (h *history) add(hd Header) {
 		copy(h.list[i+1:], h.list[i:])
 		h.list[i] = hd
 	}
-	h.publish(&Event{Header: Header{Time: time.Now().UnixNano()}, History: change})
+	h.publish(&Event{Header: Header{Time: h.now().UnixNano()}, History: change})
 }
 
 func (h *history) get(id uint64) (Header, bool) {
@@ -94,7 +97,7 @@ func (h *history) drop(id uint64) {
 	h.floor.Store(id)
 	if len(dropped) > 0 {
 		// The old array is the history's no more: nothing writes it.
-		h.publish(&Event{Header: Header{Time: time.Now().UnixNano()}, History: &HistoryChange{Dropped: dropped}})
+		h.publish(&Event{Header: Header{Time: h.now().UnixNano()}, History: &HistoryChange{Dropped: dropped}})
 	}
 }
 

@@ -111,7 +111,7 @@ func Open(opts Options) (*Store, error) {
 		pruneDue:    make(chan struct{}, 1),
 		stop:        make(chan struct{}),
 	}
-	s.hist = newHistory(s.historyFeed.publish)
+	s.hist = newHistory(s.historyFeed.publish, opts.Now)
 	jdir := ""
 	if !opts.InMemory {
 		jdir = filepath.Join(opts.Dir, journalDir)
