@@ -193,9 +193,6 @@ func (s *Store) openCandidate(name, user string, now int64) *candidate {
 			s.candidates[name] = c
 		}
 		s.mu.Unlock()
-		if !ok {
-			s.candidateChanged(name)
-		}
 		c.mu.Lock()
 		if !c.gone {
 			return c
@@ -215,7 +212,11 @@ func (s *Store) closeCandidate(c *candidate) {
 	}
 	s.mu.Unlock()
 	c.gone = true
-	s.candidateChanged(name)
+	if c.hdr.Edits > 0 {
+		// One no write reached was never announced: its first write is
+		// what announces a candidate.
+		s.candidateChanged(name)
+	}
 }
 
 // record adds a validated write, already in the candidate's index, to
