@@ -159,6 +159,26 @@ func (p *gnmicProc) waitFor(want string, count int) {
 	}
 }
 
+// untilPrinted makes change number 0, 1, ... until gnmic prints what the
+// change returns, half a second apart: for a subscription with
+// updates_only, where nothing printed shows that it is in place, so that a
+// first change may come before it and not be sent.
+func (p *gnmicProc) untilPrinted(change func(i int) string) {
+	p.t.Helper()
+	deadline := time.Now().Add(logTimeout)
+	for i := 0; ; i++ {
+		want := change(i)
+		for next := time.Now().Add(500 * time.Millisecond); time.Now().Before(next); time.Sleep(20 * time.Millisecond) {
+			if strings.Contains(p.output(), want) {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			p.t.Fatalf("gnmic did not print %q within %v; output:\n%s", want, logTimeout, p.output())
+		}
+	}
+}
+
 // exited waits for gnmic to exit by itself and returns its exit code.
 func (p *gnmicProc) exited() int {
 	p.t.Helper()

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -74,8 +75,11 @@ func TestSubscribeGnmic(t *testing.T) {
 
 	t.Run("stream on-change updates-only", func(t *testing.T) {
 		p := startGnmic(t, addr, stream("--stream-mode", "on-change", "--updates-only", "--path", "/interfaces/interface/config/mtu")...)
-		p.waitFor("sending gNMI SubscribeRequest", 1)
-		time.Sleep(time.Second) // nothing shows that the subscription is in place
+		p.untilPrinted(func(i int) string {
+			v := strconv.Itoa(1650 + i)
+			setMTU(t, "eth0", v)
+			return mtu0 + ": " + v
+		})
 		setMTU(t, "eth0", "1700")
 		p.waitFor(mtu0+": 1700", 1)
 		if strings.Contains(p.output(), mtu0+": 1600") {
@@ -122,21 +126,27 @@ func TestSubscribeGnmic(t *testing.T) {
 	})
 
 	t.Run("stream on-change of nwmo's commits", func(t *testing.T) {
+		lastID := func() int {
+			last := 0
+			for _, v := range flatGet(t, addr, "--target", "nwmo", "-e", "proto", "--path", "/commits/commit/state/id") {
+				n, _ := strconv.Atoi(v)
+				last = max(last, n)
+			}
+			return last
+		}
+		before := lastID()
 		args := stream("--stream-mode", "on-change", "--updates-only", "--path", "/commits/commit/state/status")
 		args[slices.Index(args, "sim-0")] = "nwmo"
 		p := startGnmic(t, addr, args...)
-		p.waitFor("sending gNMI SubscribeRequest", 1)
-		time.Sleep(time.Second) // nothing shows that the subscription is in place
-		setMTU(t, "eth0", "1950")
-		id := flatGet(t, addr, "--target", "nwmo", "-e", "proto", "--path", "/commits/commit/state/id")
-		last := 0
-		for _, v := range id {
-			n, _ := strconv.Atoi(v)
-			last = max(last, n)
-		}
-		p.waitFor("commits/commit[id="+strconv.Itoa(last)+"]/state/status: committed", 1)
-		if strings.Count(p.output(), "/state/status: ") != 1 {
-			t.Errorf("updates-only on-change of the status sent more than the new commit's:\n%s", p.output())
+		p.untilPrinted(func(i int) string {
+			setMTU(t, "eth0", strconv.Itoa(1950+i))
+			return "/state/status: committed"
+		})
+		// updates_only: the commits made before are not sent, only new ones.
+		for _, m := range regexp.MustCompile(`commits/commit\[id=(\d+)\]/state/status: `).FindAllStringSubmatch(p.output(), -1) {
+			if id, _ := strconv.Atoi(m[1]); id <= before {
+				t.Errorf("updates-only on-change sent commit %d, made before the subscription (the newest then was %d):\n%s", id, before, p.output())
+			}
 		}
 	})
 

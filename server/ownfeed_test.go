@@ -73,6 +73,7 @@ func TestSubscribeOwnState(t *testing.T) {
 	}
 
 	t.Run("a commit", func(t *testing.T) {
+		sc.t = t // its failures are this subtest's
 		l := stream("nwmo", gpb.SubscriptionMode_ON_CHANGE, "/commits/commit/state/elements")
 		l.Encoding = gpb.Encoding_JSON_IETF
 		ietf := f.subscribe(t, l)
@@ -91,6 +92,7 @@ func TestSubscribeOwnState(t *testing.T) {
 	})
 
 	t.Run("a confirmed commit, then its confirmation", func(t *testing.T) {
+		sc.t = t // its failures are this subtest's
 		setHostname("sim-0", "b", commitExt("cc", durationpb.New(time.Minute)))
 		id := f.store.LastID()
 		c := fmt.Sprintf("/commits/commit[id=%d]", id)
@@ -106,6 +108,7 @@ func TestSubscribeOwnState(t *testing.T) {
 	})
 
 	t.Run("a candidate opened, written, committed", func(t *testing.T) {
+		sc.t = t // its failures are this subtest's
 		setHostname("sim-0@c1", "c", nil)
 		k := "/candidates/candidate[name=c1]"
 		got := sc.collect(k + "/state/edits=1")
@@ -129,6 +132,7 @@ func TestSubscribeOwnState(t *testing.T) {
 		f.set(t, "", &gpb.SetRequest{Extension: confirmExt("c1")})
 		sc.collect(c + `/state/status=committed`)
 	})
+	sc.t = t
 	sc.quiet(100 * time.Millisecond)
 
 	t.Run("the history is followed again for a new subscriber", func(t *testing.T) {
