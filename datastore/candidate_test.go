@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/nwmo/nwmo/datastore/tree"
@@ -116,4 +117,63 @@ func TestCandidateConflict(t *testing.T) {
 	if _, err := s.CommitCandidate(context.Background(), "nope", "bob", "", nil); !errors.Is(err, ErrNotFound) {
 		t.Errorf("commit of unknown candidate: err = %v, want ErrNotFound", err)
 	}
+}
+
+// A write reopening a candidate's name while the candidate is committed or
+// discarded lands either in the old candidate, before it closes, or in a
+// new one whose records survive a restart: what a reader sees of the
+// candidates before a restart, it sees after.
+func TestCandidateReopenedWhileClosing(t *testing.T) {
+	dir := t.TempDir()
+	s := openStore(t, dir)
+	addElements(t, s, "sim-0")
+	mtuPath := "/interfaces/interface[name=eth0]/config/mtu"
+	mustSet(t, s, "sim-0", update(t, "/interfaces", jsonVal(interfacesJSON(1, 1500))))
+	for i := range 60 {
+		mustSet(t, s, "sim-0@c", update(t, mtuPath, uintVal(uint64(2000+i))))
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			var err error
+			if i%2 == 0 {
+				_, err = s.CommitCandidate(context.Background(), "c", "test", "", nil)
+			} else {
+				err = s.Discard("c")
+			}
+			if err != nil && !errors.Is(err, ErrNotFound) {
+				t.Errorf("round %d: closing c: %v", i, err)
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			if _, err := s.Set(context.Background(), Request{Target: "sim-0@c", User: "test",
+				Ops: []tree.Op{update(t, mtuPath, uintVal(uint64(5000+i)))}}); err != nil {
+				t.Errorf("round %d: writing c: %v", i, err)
+			}
+		}()
+		wg.Wait()
+		before, open := s.Candidate("c")
+		var beforeMTU uint16
+		if open {
+			beforeMTU = mtu(device(t, s, "sim-0@c"), "eth0")
+		}
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+		s = openStore(t, dir)
+		after, reopened := s.Candidate("c")
+		if open != reopened || before.Edits != after.Edits || strings.Join(before.Elements, ",") != strings.Join(after.Elements, ",") {
+			t.Fatalf("round %d: candidate c before the restart %+v (open %v), after %+v (open %v)", i, before, open, after, reopened)
+		}
+		if open {
+			if got := mtu(device(t, s, "sim-0@c"), "eth0"); got != beforeMTU {
+				t.Fatalf("round %d: c's mtu %d after the restart, %d before", i, got, beforeMTU)
+			}
+			if err := s.Discard("c"); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	s.Close()
 }
