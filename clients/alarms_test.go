@@ -9,6 +9,7 @@ import (
 
 	gpb "github.com/openconfig/gnmi/proto/gnmi"
 	"github.com/openconfig/ygot/ygot"
+	"google.golang.org/grpc/status"
 
 	"github.com/nwmo/nwmo/clients"
 	"github.com/nwmo/nwmo/clients/gnmi"
@@ -276,4 +277,55 @@ func TestOutOfSyncAlarm(t *testing.T) {
 	e.waitAlarm(id, "raised by drift again", raised)
 	e.removeElement("sim-0")
 	e.waitAlarm(id, "cleared when removed from the inventory", cleared)
+}
+
+// canceledConfig is an element whose configuration is not read until ctx
+// ends, and which then answers as a gRPC element does: status Canceled.
+type canceledConfig struct{ clients.Adapter }
+
+func (c canceledConfig) Config(ctx context.Context, _ ...[]*gpb.PathElem) ([]*gpb.Notification, error) {
+	<-ctx.Done()
+	return nil, status.FromContextError(ctx.Err()).Err()
+}
+
+// TestStoppedMidSyncNoAlarm: an element stopped while it synchronises (its
+// address changes) is not reported unreachable for the Canceled its call
+// then returns: nothing failed.
+func TestStoppedMidSyncNoAlarm(t *testing.T) {
+	dial := gnmi.Dialer()
+	e := newEnv(t, envOpts{sims: 2, mgrOpts: []clients.Option{
+		clients.WithAdapter("gnmi", func(ctx context.Context, t clients.Target) (clients.Adapter, error) {
+			a, err := dial(ctx, t)
+			if err != nil {
+				return nil, err
+			}
+			return canceledConfig{a}, nil
+		}),
+	}})
+	states := e.store.WatchState()
+	e.add(map[string]element{"r1": {"address": e.fleet.Element("sim-0").Addr()}})
+	first := e.waitStatus("r1", "connected", func(s clients.Status) bool { return s.Connected }).LastChange
+	e.add(map[string]element{"r1": {"address": e.fleet.Element("sim-1").Addr()}})
+	e.waitStatus("r1", "connected to sim-1", func(s clients.Status) bool { return s.Connected && s.LastChange.After(first) })
+	e.add(map[string]element{"r1": {"adapter": "none"}})
+	e.waitStatus("r1", "disconnected", func(s clients.Status) bool { return !s.Connected })
+	// Everything published so far: no event raised the alarm.
+	c, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	for {
+		ev, err := states.Next(c)
+		if err != nil {
+			break
+		}
+		for _, tc := range ev.Changes {
+			for _, u := range tc.New.GetUpdate() {
+				if p := tree.FormatPath(u.GetPath().GetElem()); strings.Contains(p, clients.UnreachableAlarm) {
+					t.Fatalf("%s published for an element stopped on purpose", p)
+				}
+			}
+		}
+	}
+	if st, _ := e.m.Status("r1"); st.LastError != "" {
+		t.Errorf("last-error %q for an element stopped on purpose", st.LastError)
+	}
 }
