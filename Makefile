@@ -56,10 +56,15 @@ GENERATED := gen datastore/validate/internal/testmodel
 gen: protoc
 	$(GO) generate ./gen/... ./datastore/validate/internal/testmodel/
 
-# protoc generates the admin service's code; Debian's is the one the
-# committed code names.
+# protoc generates the admin service's code and writes its version into
+# it: the committed code is from Debian 12's protoc, so another version
+# would make gen-check differ, and is refused with what to install.
+PROTOC_VERSION := libprotoc 3.21.12
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 protoc:
-	@command -v protoc >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends protobuf-compiler; }
+	@command -v protoc >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends protobuf-compiler; }
+	@v="$$(protoc --version)"; [ "$$v" = "$(PROTOC_VERSION)" ] || \
+		{ echo "protoc: found $$v; the committed code is from $(PROTOC_VERSION) (Debian 12's protobuf-compiler): put that one first on PATH" >&2; exit 1; }
 
 # Regenerating on a clean checkout must change nothing.
 gen-check: gen
